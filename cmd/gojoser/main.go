@@ -1,0 +1,251 @@
+// Command gojoser runs the Djoser-compatible auth service and its administration commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/gojoser/gojoser/internal/app"
+	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/users"
+	"github.com/gojoser/gojoser/internal/validation"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCmd(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", describe(err))
+		os.Exit(1)
+	}
+}
+
+// describe renders validation errors as "field: message" lines, the way an operator wants to read them.
+func describe(err error) string {
+	var verrs *validation.Errors
+	if errors.As(err, &verrs) {
+		b, _ := verrs.MarshalJSON()
+		return string(b)
+	}
+	if errors.Is(err, users.ErrNotFound) {
+		return "no such user or role"
+	}
+	return err.Error()
+}
+
+func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gojoser",
+		Short:         "Djoser-compatible user management and token auth",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+
+	// withApp loads the configuration, opens (and migrates) the database and runs fn.
+	withApp := func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load()
+			if err != nil {
+				return err
+			}
+			a, err := app.New(cmd.Context(), cfg, app.NewLogger(cfg, stderr), app.Options{})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return fn(cmd, a, args)
+		}
+	}
+
+	root.AddCommand(&cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (migrates the database first)",
+		Args:  cobra.NoArgs,
+		RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+			return a.Serve(cmd.Context())
+		}),
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "migrate",
+		Short: "Create or upgrade the database schema",
+		Args:  cobra.NoArgs,
+		RunE: withApp(func(cmd *cobra.Command, _ *app.App, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "database is up to date")
+			return nil
+		}),
+	})
+	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp))
+	return root
+}
+
+type appRunner = func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error
+
+func createSuperuserCmd(stdin io.Reader, withApp appRunner) *cobra.Command {
+	var username, email, pw string
+	cmd := &cobra.Command{
+		Use:   "createsuperuser",
+		Short: "Create a user with the admin role",
+		Long: "Create a user with the admin role. The password comes from --password, else from " +
+			"GOJOSER_SUPERUSER_PASSWORD, else from a prompt when stdin is a terminal.",
+		Args: cobra.NoArgs,
+		RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+			if username == "" {
+				return errors.New("--username is required")
+			}
+			if pw == "" {
+				pw = os.Getenv("GOJOSER_SUPERUSER_PASSWORD")
+			}
+			if pw == "" {
+				var err error
+				if pw, err = promptPassword(stdin, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+			}
+			u, err := a.Users.CreateSuperuser(cmd.Context(), username, email, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "superuser %q created (id %d)\n", u.Username, u.ID)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&username, "username", "", "username (required)")
+	cmd.Flags().StringVar(&email, "email", "", "email address")
+	cmd.Flags().StringVar(&pw, "password", "", "password (prefer GOJOSER_SUPERUSER_PASSWORD: flags show in ps)")
+	return cmd
+}
+
+// promptPassword reads a password without echo, only from a terminal: a script without a password must
+// fail rather than hang on a prompt nobody answers.
+func promptPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("no password: pass --password or set GOJOSER_SUPERUSER_PASSWORD (stdin is not a terminal)")
+	}
+	fmt.Fprint(stderr, "Password: ")
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	fmt.Fprint(stderr, "Password (again): ")
+	again, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if string(b) != string(again) {
+		return "", errors.New("passwords didn't match")
+	}
+	return string(b), nil
+}
+
+func tokenCmd(withApp appRunner) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create or revoke auth tokens"}
+	var label string
+	create := &cobra.Command{
+		Use:   "create <username>",
+		Short: "Print a new token key for a user (like drf_create_token)",
+		Args:  cobra.ExactArgs(1),
+		RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+			key, err := a.Users.CreateToken(cmd.Context(), args[0], label)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), key)
+			return nil
+		}),
+	}
+	create.Flags().StringVar(&label, "label", "cli", "device label")
+	var all bool
+	revoke := &cobra.Command{
+		Use:   "revoke <key> | --all <username>",
+		Short: "Revoke one token by its key, or every token of a user",
+		Args:  cobra.ExactArgs(1),
+		RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+			if all {
+				n, err := a.Users.RevokeAll(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %d token(s)\n", n)
+				return nil
+			}
+			found, err := a.Users.RevokeKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !found {
+				return errors.New("no such token")
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "revoked")
+			return nil
+		}),
+	}
+	revoke.Flags().BoolVar(&all, "all", false, "the argument is a username: revoke all their tokens")
+	cmd.AddCommand(create, revoke)
+	return cmd
+}
+
+func roleCmd(withApp appRunner) *cobra.Command {
+	cmd := &cobra.Command{Use: "role", Short: "Manage roles"}
+	change := func(use, short string, apply func(ctx context.Context, a *app.App, id, role string) error) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " <username> <role>",
+			Short: short,
+			Args:  cobra.ExactArgs(2),
+			RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+				id, err := a.Users.UserIDByUsername(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := apply(cmd.Context(), a, fmt.Sprint(id), args[1]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s\n", use, args[0], args[1])
+				return nil
+			}),
+		}
+	}
+	cmd.AddCommand(
+		change("grant", "Give a user a role", func(ctx context.Context, a *app.App, id, role string) error {
+			return a.Users.Grant(ctx, id, role)
+		}),
+		// The CLI is the operator's repair path, so it may revoke anyone's admin role.
+		change("revoke", "Take a role from a user", func(ctx context.Context, a *app.App, id, role string) error {
+			return a.Users.Revoke(ctx, nil, id, role)
+		}),
+		&cobra.Command{
+			Use:   "create <name>",
+			Short: "Create a role",
+			Args:  cobra.ExactArgs(1),
+			RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+				_, err := a.Users.CreateRole(cmd.Context(), validation.Value{Set: true, S: args[0]})
+				return err
+			}),
+		},
+		&cobra.Command{
+			Use:   "list",
+			Short: "List roles",
+			Args:  cobra.NoArgs,
+			RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+				names, err := a.Users.Roles(cmd.Context())
+				for _, n := range names {
+					fmt.Fprintln(cmd.OutOrStdout(), n)
+				}
+				return err
+			}),
+		},
+	)
+	return cmd
+}

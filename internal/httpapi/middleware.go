@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// wireWriter gives every response the framing Djoser clients see: a 401 always carries
+// WWW-Authenticate (DRF takes it from the first authentication class, Token), and JSON is announced as
+// plain application/json without a charset.
+type wireWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *wireWriter) WriteHeader(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	h := w.Header()
+	if code == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", "Token")
+	}
+	if h.Get("Content-Type") == "application/json; charset=utf-8" {
+		h.Set("Content-Type", "application/json")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *wireWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *wireWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs one line per request and turns a panic into a DRF-shaped 500. It logs method, path and
+// status only: never headers, query strings or bodies, which may carry credentials.
+func observe(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := &wireWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				if ww.status == 0 {
+					writeDetail(ww, http.StatusInternalServerError, "A server error occurred.")
+				}
+			}
+			log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.status,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}

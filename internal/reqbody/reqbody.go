@@ -1,0 +1,224 @@
+// Package reqbody parses request bodies the way Django REST Framework 3.14 on Django 3.2 does (JSON,
+// URL-encoded and multipart forms) and hands the generated ogen server one canonical JSON object whose
+// values are strings or null.
+//
+// DRF parses lazily: a body error surfaces only when a view first reads request.data, after
+// authentication, permission and method checks. The middleware therefore never answers by itself; it
+// records the error for the handler to fetch with Err at the right moment and gives ogen an empty object.
+package reqbody
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// NotAString replaces any JSON value that DRF's CharField would reject with "Not a valid string."
+// (true/false, arrays, objects, and uploaded files in multipart). Validation code checks for it.
+const NotAString = "\x00gojoser:not-a-string\x00"
+
+// MaxBytes is the largest body read (2.5 MB, Django's DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440).
+const MaxBytes = 2621440
+
+// Error is a DRF-shaped body error. Exactly one of Detail / NonFieldErrors is set.
+type Error struct {
+	Status         int      // 400, 413 or 415
+	Detail         string   // rendered as {"detail": "..."}
+	NonFieldErrors []string // rendered as {"non_field_errors": [...]}
+}
+
+func (e *Error) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return strings.Join(e.NonFieldErrors, " ")
+}
+
+type ctxKey struct{}
+
+type parsed struct {
+	err  *Error
+	form bool
+}
+
+// Middleware: for POST, PUT, PATCH and DELETE requests, reads and normalises the body, replaces r.Body
+// with the canonical JSON (and sets Content-Type: application/json, ContentLength accordingly); on a parse
+// error, stores it in the context and replaces the body with `{}`. Other methods pass through untouched.
+func Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		var (
+			out  []byte
+			form bool
+		)
+		body, err := readBody(w, r)
+		if err == nil {
+			out, form, err = normalize(r.Header.Get("Content-Type"), body)
+		}
+		if err != nil {
+			out, form = []byte("{}"), false
+		}
+		r2 := r.WithContext(context.WithValue(r.Context(), ctxKey{}, &parsed{err: err, form: form}))
+		r2.Header = r.Header.Clone()
+		r2.Header.Set("Content-Type", "application/json")
+		r2.Header.Set("Content-Length", strconv.Itoa(len(out)))
+		r2.TransferEncoding = nil
+		r2.ContentLength = int64(len(out))
+		r2.Body = io.NopCloser(bytes.NewReader(out))
+		r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(out)), nil }
+		next.ServeHTTP(w, r2)
+	})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	// MaxBytesReader also makes the server close the connection instead of draining an oversized body.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, tooLarge()
+		}
+		return nil, &Error{Status: http.StatusBadRequest, Detail: "Request body could not be read."}
+	}
+	return body, nil
+}
+
+func tooLarge() *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "Request body is too large."}
+}
+
+// Err returns the stored *Error for this request, or nil.
+func Err(ctx context.Context) error {
+	if p, ok := ctx.Value(ctxKey{}).(*parsed); ok && p.err != nil {
+		return p.err
+	}
+	return nil
+}
+
+// IsForm reports whether DRF would have seen this request's data as a QueryDict (a URL-encoded or
+// multipart body, or an empty body declared as one) rather than a JSON dict. DRF fields treat the two
+// differently: with form input, a blank value for a field that is not required (or that allows null)
+// counts as absent (or null); see Field.get_value.
+func IsForm(ctx context.Context) bool {
+	p, ok := ctx.Value(ctxKey{}).(*parsed)
+	return ok && p.form
+}
+
+// Normalize is the pure function behind the middleware (also used directly by tests):
+// returns canonical JSON object bytes, or an *Error.
+func Normalize(contentType string, body []byte) ([]byte, *Error) {
+	out, _, err := normalize(contentType, body)
+	return out, err
+}
+
+type parserKind uint8
+
+const (
+	parserNone parserKind = iota
+	parserJSON
+	parserForm
+	parserMultipart
+)
+
+func normalize(contentType string, body []byte) (out []byte, form bool, err *Error) {
+	if len(body) > MaxBytes {
+		return nil, false, tooLarge()
+	}
+	if len(body) == 0 {
+		// DRF never selects a parser for an empty body; form media types get an empty QueryDict.
+		full, _ := mediaType(contentType)
+		return []byte("{}"), full == "application/x-www-form-urlencoded" || full == "multipart/form-data", nil
+	}
+	switch selectParser(contentType) {
+	case parserJSON:
+		out, err = normalizeJSON(body)
+		return out, false, err
+	case parserForm:
+		return parseURLEncoded(body).marshal(), true, nil
+	case parserMultipart:
+		obj, err := parseMultipart(contentType, body)
+		if err != nil {
+			return nil, false, err
+		}
+		return obj.marshal(), true, nil
+	}
+	return nil, false, &Error{
+		Status: http.StatusUnsupportedMediaType,
+		Detail: fmt.Sprintf("Unsupported media type \"%s\" in request.", latin1(contentType)),
+	}
+}
+
+// mediaType is the lower-cased type/subtype DRF's _MediaType extracts from a Content-Type header.
+// ok is false when Django's parse_header cannot decode it (non-ASCII), a 500 in DRF.
+func mediaType(contentType string) (string, bool) {
+	first := splitHeaderParams([]byte(contentType))[0]
+	if !isASCII(first) {
+		return "", false
+	}
+	return strings.ToLower(string(first)), true
+}
+
+// selectParser is DRF's DefaultContentNegotiation.select_parser over the default parser classes (JSON,
+// form, multipart, in that order). Request parameters are ignored and wildcards match, so "*/*" and
+// "application/*" select the JSON parser and "multipart/*" the multipart one.
+func selectParser(contentType string) parserKind {
+	full, ok := mediaType(contentType)
+	if !ok {
+		return parserNone
+	}
+	main, sub, _ := strings.Cut(full, "/")
+	matches := func(wantMain, wantSub string) bool {
+		return (sub == "*" || sub == wantSub) && (main == "*" || main == wantMain)
+	}
+	switch {
+	case matches("application", "json"):
+		return parserJSON
+	case matches("application", "x-www-form-urlencoded"):
+		return parserForm
+	case matches("multipart", "form-data"):
+		return parserMultipart
+	}
+	return parserNone
+}
+
+// normalizeJSON is DRF's JSONParser followed by the Serializer's "is it a dict" check. The charset
+// parameter is ignored: the body is always decoded as UTF-8.
+func normalizeJSON(body []byte) ([]byte, *Error) {
+	// codecs.getreader('utf-8') decodes incrementally and never flushes, so a truncated multi-byte
+	// sequence at the very end is dropped rather than reported.
+	n, uerr := pyUTF8Check(body, false)
+	if uerr != nil {
+		return nil, jsonParseError(uerr.Error())
+	}
+	doc := body[:n]
+	kind, members, jerr := loadJSON(doc)
+	if jerr != nil {
+		return nil, jsonParseError(jerr.render(doc))
+	}
+	switch kind {
+	case kindDict:
+		return members.marshal(), nil
+	case kindNone:
+		return nil, &Error{Status: http.StatusBadRequest, NonFieldErrors: []string{"No data provided"}}
+	}
+	return nil, &Error{
+		Status:         http.StatusBadRequest,
+		NonFieldErrors: []string{"Invalid data. Expected a dictionary, but got " + pyTypeName[kind] + "."},
+	}
+}
+
+func jsonParseError(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Detail: "JSON parse error - " + msg}
+}

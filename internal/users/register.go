@@ -1,0 +1,94 @@
+package users
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/validation"
+)
+
+// RegisterInput is the body of POST /auth/users/. Privileged fields (roles, is_active, staff) have no
+// place here: unknown fields are dropped before they reach the service.
+type RegisterInput struct {
+	Username, Email, Password, RePassword validation.Value
+}
+
+// Registered is a new user, with a token key when CREATE_TOKEN_ON_REGISTER is on.
+type Registered struct {
+	User  User
+	Token string
+}
+
+// Register validates in the way Djoser's UserCreateSerializer does (field errors in field order first,
+// then the password validators, then the retype check) and creates the user.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (Registered, error) {
+	var errs validation.Errors
+	email, _, _ := emailField.Clean(&errs, "email", in.Email)
+	username, _, usernameOK := usernameField.Clean(&errs, "username", in.Username)
+	username = normalizeUsername(username)
+	if usernameOK {
+		taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
+		if err != nil {
+			return Registered{}, fmt.Errorf("check username: %w", err)
+		}
+		if taken {
+			errs.Add("username", msgUsernameTaken)
+		}
+	}
+	pw, _, _ := passwordField.Clean(&errs, "password", in.Password)
+	var rePW string
+	if s.settings.UserCreatePasswordRetype {
+		rePW, _, _ = passwordField.Clean(&errs, "re_password", in.RePassword)
+	}
+	if err := errs.Err(); err != nil {
+		return Registered{}, err
+	}
+	email = normalizeEmail(email)
+	if msgs := password.Validate(pw, &password.UserAttrs{Username: username, Email: email}); msgs != nil {
+		return Registered{}, validation.Field("password", msgs...)
+	}
+	if s.settings.UserCreatePasswordRetype && pw != rePW {
+		return Registered{}, validation.Field(validation.NonField, msgPasswordMismatch)
+	}
+
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return Registered{}, fmt.Errorf("hash password: %w", err)
+	}
+	var out Registered
+	err = store.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		u, err := tx.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out.User = fromEnt(u)
+		if s.settings.CreateTokenOnRegister {
+			out.Token, err = issueToken(ctx, tx.Client(), u.ID, "")
+		}
+		return err
+	})
+	// The existence check above races with concurrent registrations; the unique index decides, and the
+	// loser gets the same answer it would have got a moment later.
+	if ent.IsConstraintError(err) {
+		return Registered{}, validation.Field("username", msgUsernameTaken)
+	}
+	if err != nil {
+		return Registered{}, fmt.Errorf("create user: %w", err)
+	}
+	s.log.InfoContext(ctx, "user registered", "user_id", out.User.ID)
+	return out, nil
+}
+
+// issueToken creates a token for user id and returns its key, which exists only in this return value.
+func issueToken(ctx context.Context, db *ent.Client, userID int, label string) (string, error) {
+	key, digest := auth.NewKey()
+	if err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).Exec(ctx); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return key, nil
+}
