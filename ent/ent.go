@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/gojoser/gojoser/ent/meta"
+	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
@@ -75,9 +77,11 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			role.Table:  role.ValidColumn,
-			token.Table: token.ValidColumn,
-			user.Table:  user.ValidColumn,
+			meta.Table:          meta.ValidColumn,
+			outboxmessage.Table: outboxmessage.ValidColumn,
+			role.Table:          role.ValidColumn,
+			token.Table:         token.ValidColumn,
+			user.Table:          user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -5,6 +5,8 @@ package ent
 import (
 	"time"
 
+	"github.com/gojoser/gojoser/ent/meta"
+	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/schema"
 	"github.com/gojoser/gojoser/ent/token"
@@ -15,6 +17,52 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	metaFields := schema.Meta{}.Fields()
+	_ = metaFields
+	// metaDescKey is the schema descriptor for key field.
+	metaDescKey := metaFields[0].Descriptor()
+	// meta.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	meta.KeyValidator = metaDescKey.Validators[0].(func(string) error)
+	outboxmessageFields := schema.OutboxMessage{}.Fields()
+	_ = outboxmessageFields
+	// outboxmessageDescKind is the schema descriptor for kind field.
+	outboxmessageDescKind := outboxmessageFields[0].Descriptor()
+	// outboxmessage.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	outboxmessage.KindValidator = outboxmessageDescKind.Validators[0].(func(string) error)
+	// outboxmessageDescRecipient is the schema descriptor for recipient field.
+	outboxmessageDescRecipient := outboxmessageFields[2].Descriptor()
+	// outboxmessage.DefaultRecipient holds the default value on creation for the recipient field.
+	outboxmessage.DefaultRecipient = outboxmessageDescRecipient.Default.(string)
+	// outboxmessage.RecipientValidator is a validator for the "recipient" field. It is called by the builders before save.
+	outboxmessage.RecipientValidator = outboxmessageDescRecipient.Validators[0].(func(string) error)
+	// outboxmessageDescDomain is the schema descriptor for domain field.
+	outboxmessageDescDomain := outboxmessageFields[3].Descriptor()
+	// outboxmessage.DefaultDomain holds the default value on creation for the domain field.
+	outboxmessage.DefaultDomain = outboxmessageDescDomain.Default.(string)
+	// outboxmessageDescProtocol is the schema descriptor for protocol field.
+	outboxmessageDescProtocol := outboxmessageFields[4].Descriptor()
+	// outboxmessage.DefaultProtocol holds the default value on creation for the protocol field.
+	outboxmessage.DefaultProtocol = outboxmessageDescProtocol.Default.(string)
+	// outboxmessageDescSiteName is the schema descriptor for site_name field.
+	outboxmessageDescSiteName := outboxmessageFields[5].Descriptor()
+	// outboxmessage.DefaultSiteName holds the default value on creation for the site_name field.
+	outboxmessage.DefaultSiteName = outboxmessageDescSiteName.Default.(string)
+	// outboxmessageDescAttempts is the schema descriptor for attempts field.
+	outboxmessageDescAttempts := outboxmessageFields[7].Descriptor()
+	// outboxmessage.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxmessage.DefaultAttempts = outboxmessageDescAttempts.Default.(int)
+	// outboxmessageDescNextAttemptAt is the schema descriptor for next_attempt_at field.
+	outboxmessageDescNextAttemptAt := outboxmessageFields[8].Descriptor()
+	// outboxmessage.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
+	outboxmessage.DefaultNextAttemptAt = outboxmessageDescNextAttemptAt.Default.(func() time.Time)
+	// outboxmessageDescLastError is the schema descriptor for last_error field.
+	outboxmessageDescLastError := outboxmessageFields[9].Descriptor()
+	// outboxmessage.DefaultLastError holds the default value on creation for the last_error field.
+	outboxmessage.DefaultLastError = outboxmessageDescLastError.Default.(string)
+	// outboxmessageDescCreatedAt is the schema descriptor for created_at field.
+	outboxmessageDescCreatedAt := outboxmessageFields[10].Descriptor()
+	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
 	// roleDescName is the schema descriptor for name field.
@@ -99,4 +147,14 @@ func init() {
 	userDescDateJoined := userFields[4].Descriptor()
 	// user.DefaultDateJoined holds the default value on creation for the date_joined field.
 	user.DefaultDateJoined = userDescDateJoined.Default.(func() time.Time)
+	// userDescLinkVersion is the schema descriptor for link_version field.
+	userDescLinkVersion := userFields[6].Descriptor()
+	// user.DefaultLinkVersion holds the default value on creation for the link_version field.
+	user.DefaultLinkVersion = userDescLinkVersion.Default.(int64)
+	// userDescPendingEmail is the schema descriptor for pending_email field.
+	userDescPendingEmail := userFields[7].Descriptor()
+	// user.DefaultPendingEmail holds the default value on creation for the pending_email field.
+	user.DefaultPendingEmail = userDescPendingEmail.Default.(string)
+	// user.PendingEmailValidator is a validator for the "pending_email" field. It is called by the builders before save.
+	user.PendingEmailValidator = userDescPendingEmail.Validators[0].(func(string) error)
 }

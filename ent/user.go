@@ -29,6 +29,10 @@ type User struct {
 	DateJoined time.Time `json:"date_joined,omitempty"`
 	// LastLogin holds the value of the "last_login" field.
 	LastLogin *time.Time `json:"last_login,omitempty"`
+	// LinkVersion holds the value of the "link_version" field.
+	LinkVersion int64 `json:"link_version,omitempty"`
+	// PendingEmail holds the value of the "pending_email" field.
+	PendingEmail string `json:"pending_email,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -71,9 +75,9 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldIsActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldID:
+		case user.FieldID, user.FieldLinkVersion:
 			values[i] = new(sql.NullInt64)
-		case user.FieldUsername, user.FieldEmail, user.FieldPassword:
+		case user.FieldUsername, user.FieldEmail, user.FieldPassword, user.FieldPendingEmail:
 			values[i] = new(sql.NullString)
 		case user.FieldDateJoined, user.FieldLastLogin:
 			values[i] = new(sql.NullTime)
@@ -134,6 +138,18 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastLogin = new(time.Time)
 				*_m.LastLogin = value.Time
+			}
+		case user.FieldLinkVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field link_version", values[i])
+			} else if value.Valid {
+				_m.LinkVersion = value.Int64
+			}
+		case user.FieldPendingEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field pending_email", values[i])
+			} else if value.Valid {
+				_m.PendingEmail = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -199,6 +215,12 @@ func (_m *User) String() string {
 		builder.WriteString("last_login=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("link_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LinkVersion))
+	builder.WriteString(", ")
+	builder.WriteString("pending_email=")
+	builder.WriteString(_m.PendingEmail)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -92,6 +92,34 @@ func (_c *UserCreate) SetNillableLastLogin(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetLinkVersion sets the "link_version" field.
+func (_c *UserCreate) SetLinkVersion(v int64) *UserCreate {
+	_c.mutation.SetLinkVersion(v)
+	return _c
+}
+
+// SetNillableLinkVersion sets the "link_version" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLinkVersion(v *int64) *UserCreate {
+	if v != nil {
+		_c.SetLinkVersion(*v)
+	}
+	return _c
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (_c *UserCreate) SetPendingEmail(v string) *UserCreate {
+	_c.mutation.SetPendingEmail(v)
+	return _c
+}
+
+// SetNillablePendingEmail sets the "pending_email" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePendingEmail(v *string) *UserCreate {
+	if v != nil {
+		_c.SetPendingEmail(*v)
+	}
+	return _c
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_c *UserCreate) AddTokenIDs(ids ...int) *UserCreate {
 	_c.mutation.AddTokenIDs(ids...)
@@ -169,6 +197,14 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultDateJoined()
 		_c.mutation.SetDateJoined(v)
 	}
+	if _, ok := _c.mutation.LinkVersion(); !ok {
+		v := user.DefaultLinkVersion
+		_c.mutation.SetLinkVersion(v)
+	}
+	if _, ok := _c.mutation.PendingEmail(); !ok {
+		v := user.DefaultPendingEmail
+		_c.mutation.SetPendingEmail(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -197,6 +233,17 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.DateJoined(); !ok {
 		return &ValidationError{Name: "date_joined", err: errors.New(`ent: missing required field "User.date_joined"`)}
+	}
+	if _, ok := _c.mutation.LinkVersion(); !ok {
+		return &ValidationError{Name: "link_version", err: errors.New(`ent: missing required field "User.link_version"`)}
+	}
+	if _, ok := _c.mutation.PendingEmail(); !ok {
+		return &ValidationError{Name: "pending_email", err: errors.New(`ent: missing required field "User.pending_email"`)}
+	}
+	if v, ok := _c.mutation.PendingEmail(); ok {
+		if err := user.PendingEmailValidator(v); err != nil {
+			return &ValidationError{Name: "pending_email", err: fmt.Errorf(`ent: validator failed for field "User.pending_email": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -248,6 +295,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastLogin(); ok {
 		_spec.SetField(user.FieldLastLogin, field.TypeTime, value)
 		_node.LastLogin = &value
+	}
+	if value, ok := _c.mutation.LinkVersion(); ok {
+		_spec.SetField(user.FieldLinkVersion, field.TypeInt64, value)
+		_node.LinkVersion = value
+	}
+	if value, ok := _c.mutation.PendingEmail(); ok {
+		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
+		_node.PendingEmail = value
 	}
 	if nodes := _c.mutation.TokensIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -399,6 +454,36 @@ func (u *UserUpsert) ClearLastLogin() *UserUpsert {
 	return u
 }
 
+// SetLinkVersion sets the "link_version" field.
+func (u *UserUpsert) SetLinkVersion(v int64) *UserUpsert {
+	u.Set(user.FieldLinkVersion, v)
+	return u
+}
+
+// UpdateLinkVersion sets the "link_version" field to the value that was provided on create.
+func (u *UserUpsert) UpdateLinkVersion() *UserUpsert {
+	u.SetExcluded(user.FieldLinkVersion)
+	return u
+}
+
+// AddLinkVersion adds v to the "link_version" field.
+func (u *UserUpsert) AddLinkVersion(v int64) *UserUpsert {
+	u.Add(user.FieldLinkVersion, v)
+	return u
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (u *UserUpsert) SetPendingEmail(v string) *UserUpsert {
+	u.Set(user.FieldPendingEmail, v)
+	return u
+}
+
+// UpdatePendingEmail sets the "pending_email" field to the value that was provided on create.
+func (u *UserUpsert) UpdatePendingEmail() *UserUpsert {
+	u.SetExcluded(user.FieldPendingEmail)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -518,6 +603,41 @@ func (u *UserUpsertOne) UpdateLastLogin() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastLogin() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLogin()
+	})
+}
+
+// SetLinkVersion sets the "link_version" field.
+func (u *UserUpsertOne) SetLinkVersion(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLinkVersion(v)
+	})
+}
+
+// AddLinkVersion adds v to the "link_version" field.
+func (u *UserUpsertOne) AddLinkVersion(v int64) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddLinkVersion(v)
+	})
+}
+
+// UpdateLinkVersion sets the "link_version" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateLinkVersion() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLinkVersion()
+	})
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (u *UserUpsertOne) SetPendingEmail(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPendingEmail(v)
+	})
+}
+
+// UpdatePendingEmail sets the "pending_email" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdatePendingEmail() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePendingEmail()
 	})
 }
 
@@ -806,6 +926,41 @@ func (u *UserUpsertBulk) UpdateLastLogin() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastLogin() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLogin()
+	})
+}
+
+// SetLinkVersion sets the "link_version" field.
+func (u *UserUpsertBulk) SetLinkVersion(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLinkVersion(v)
+	})
+}
+
+// AddLinkVersion adds v to the "link_version" field.
+func (u *UserUpsertBulk) AddLinkVersion(v int64) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddLinkVersion(v)
+	})
+}
+
+// UpdateLinkVersion sets the "link_version" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateLinkVersion() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLinkVersion()
+	})
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (u *UserUpsertBulk) SetPendingEmail(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPendingEmail(v)
+	})
+}
+
+// UpdatePendingEmail sets the "pending_email" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdatePendingEmail() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePendingEmail()
 	})
 }
 

@@ -106,6 +106,41 @@ func (_u *UserUpdate) ClearLastLogin() *UserUpdate {
 	return _u
 }
 
+// SetLinkVersion sets the "link_version" field.
+func (_u *UserUpdate) SetLinkVersion(v int64) *UserUpdate {
+	_u.mutation.ResetLinkVersion()
+	_u.mutation.SetLinkVersion(v)
+	return _u
+}
+
+// SetNillableLinkVersion sets the "link_version" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLinkVersion(v *int64) *UserUpdate {
+	if v != nil {
+		_u.SetLinkVersion(*v)
+	}
+	return _u
+}
+
+// AddLinkVersion adds value to the "link_version" field.
+func (_u *UserUpdate) AddLinkVersion(v int64) *UserUpdate {
+	_u.mutation.AddLinkVersion(v)
+	return _u
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (_u *UserUpdate) SetPendingEmail(v string) *UserUpdate {
+	_u.mutation.SetPendingEmail(v)
+	return _u
+}
+
+// SetNillablePendingEmail sets the "pending_email" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePendingEmail(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetPendingEmail(*v)
+	}
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdate) AddTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddTokenIDs(ids...)
@@ -222,6 +257,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PendingEmail(); ok {
+		if err := user.PendingEmailValidator(v); err != nil {
+			return &ValidationError{Name: "pending_email", err: fmt.Errorf(`ent: validator failed for field "User.pending_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -254,6 +294,15 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastLoginCleared() {
 		_spec.ClearField(user.FieldLastLogin, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LinkVersion(); ok {
+		_spec.SetField(user.FieldLinkVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLinkVersion(); ok {
+		_spec.AddField(user.FieldLinkVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PendingEmail(); ok {
+		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -441,6 +490,41 @@ func (_u *UserUpdateOne) ClearLastLogin() *UserUpdateOne {
 	return _u
 }
 
+// SetLinkVersion sets the "link_version" field.
+func (_u *UserUpdateOne) SetLinkVersion(v int64) *UserUpdateOne {
+	_u.mutation.ResetLinkVersion()
+	_u.mutation.SetLinkVersion(v)
+	return _u
+}
+
+// SetNillableLinkVersion sets the "link_version" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLinkVersion(v *int64) *UserUpdateOne {
+	if v != nil {
+		_u.SetLinkVersion(*v)
+	}
+	return _u
+}
+
+// AddLinkVersion adds value to the "link_version" field.
+func (_u *UserUpdateOne) AddLinkVersion(v int64) *UserUpdateOne {
+	_u.mutation.AddLinkVersion(v)
+	return _u
+}
+
+// SetPendingEmail sets the "pending_email" field.
+func (_u *UserUpdateOne) SetPendingEmail(v string) *UserUpdateOne {
+	_u.mutation.SetPendingEmail(v)
+	return _u
+}
+
+// SetNillablePendingEmail sets the "pending_email" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePendingEmail(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetPendingEmail(*v)
+	}
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdateOne) AddTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddTokenIDs(ids...)
@@ -570,6 +654,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PendingEmail(); ok {
+		if err := user.PendingEmailValidator(v); err != nil {
+			return &ValidationError{Name: "pending_email", err: fmt.Errorf(`ent: validator failed for field "User.pending_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -619,6 +708,15 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastLoginCleared() {
 		_spec.ClearField(user.FieldLastLogin, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LinkVersion(); ok {
+		_spec.SetField(user.FieldLinkVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLinkVersion(); ok {
+		_spec.AddField(user.FieldLinkVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PendingEmail(); ok {
+		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/gojoser/gojoser/internal/app"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/users"
 	"github.com/gojoser/gojoser/internal/validation"
 )
@@ -84,8 +86,30 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		}),
 	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp))
+	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp))
 	return root
+}
+
+func mailCmd(withApp appRunner) *cobra.Command {
+	cmd := &cobra.Command{Use: "mail", Short: "Inspect the mail outbox"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "status",
+		Short: "Count outbox messages by state: pending, sent, failed, skipped",
+		Args:  cobra.NoArgs,
+		RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+			st, err := outbox.Stats(cmd.Context(), a.DB)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "pending\t%d\nsent\t%d\nfailed\t%d\nskipped\t%d\n", st.Pending, st.Sent, st.Failed, st.Skipped)
+			if st.OldestPending != nil {
+				fmt.Fprintf(w, "oldest pending since %s\n", st.OldestPending.UTC().Format(time.RFC3339))
+			}
+			return nil
+		}),
+	})
+	return cmd
 }
 
 type appRunner = func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error

@@ -8,6 +8,47 @@ import (
 )
 
 var (
+	// MetaColumns holds the columns for the "meta" table.
+	MetaColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "value", Type: field.TypeBytes},
+	}
+	// MetaTable holds the schema information for the "meta" table.
+	MetaTable = &schema.Table{
+		Name:       "meta",
+		Columns:    MetaColumns,
+		PrimaryKey: []*schema.Column{MetaColumns[0]},
+	}
+	// OutboxMessagesColumns holds the columns for the "outbox_messages" table.
+	OutboxMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeString, Size: 64},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "recipient", Type: field.TypeString, Size: 254, Default: ""},
+		{Name: "domain", Type: field.TypeString, Default: ""},
+		{Name: "protocol", Type: field.TypeString, Default: ""},
+		{Name: "site_name", Type: field.TypeString, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "sent", "failed", "skipped"}, Default: "pending"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+	}
+	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
+	OutboxMessagesTable = &schema.Table{
+		Name:       "outbox_messages",
+		Columns:    OutboxMessagesColumns,
+		PrimaryKey: []*schema.Column{OutboxMessagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxmessage_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[7], OutboxMessagesColumns[9]},
+			},
+		},
+	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -59,6 +100,8 @@ var (
 		{Name: "is_active", Type: field.TypeBool, Default: true},
 		{Name: "date_joined", Type: field.TypeTime},
 		{Name: "last_login", Type: field.TypeTime, Nullable: true},
+		{Name: "link_version", Type: field.TypeInt64, Default: 0},
+		{Name: "pending_email", Type: field.TypeString, Size: 254, Default: ""},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -93,6 +136,8 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		MetaTable,
+		OutboxMessagesTable,
 		RolesTable,
 		TokensTable,
 		UsersTable,

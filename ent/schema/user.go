@@ -26,6 +26,11 @@ func (User) Fields() []ent.Field {
 		field.Bool("is_active").Default(true),
 		field.Time("date_joined").Default(time.Now).Immutable(),
 		field.Time("last_login").Optional().Nillable(),
+		// Bumped whenever outstanding account links must stop working: a link was used, the password or
+		// email changed, or the user logged in. Links sign it, so a bump revokes them all at once.
+		field.Int64("link_version").Default(0),
+		// An address waiting for confirmation (GOJOSER_EMAIL_CHANGE_CONFIRM); "" when none.
+		field.String("pending_email").MaxLen(254).Default(""),
 	}
 }
 

@@ -26,6 +26,10 @@ const (
 	FieldDateJoined = "date_joined"
 	// FieldLastLogin holds the string denoting the last_login field in the database.
 	FieldLastLogin = "last_login"
+	// FieldLinkVersion holds the string denoting the link_version field in the database.
+	FieldLinkVersion = "link_version"
+	// FieldPendingEmail holds the string denoting the pending_email field in the database.
+	FieldPendingEmail = "pending_email"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
 	// EdgeRoles holds the string denoting the roles edge name in mutations.
@@ -55,6 +59,8 @@ var Columns = []string{
 	FieldIsActive,
 	FieldDateJoined,
 	FieldLastLogin,
+	FieldLinkVersion,
+	FieldPendingEmail,
 }
 
 var (
@@ -84,6 +90,12 @@ var (
 	DefaultIsActive bool
 	// DefaultDateJoined holds the default value on creation for the "date_joined" field.
 	DefaultDateJoined func() time.Time
+	// DefaultLinkVersion holds the default value on creation for the "link_version" field.
+	DefaultLinkVersion int64
+	// DefaultPendingEmail holds the default value on creation for the "pending_email" field.
+	DefaultPendingEmail string
+	// PendingEmailValidator is a validator for the "pending_email" field. It is called by the builders before save.
+	PendingEmailValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -122,6 +134,16 @@ func ByDateJoined(opts ...sql.OrderTermOption) OrderOption {
 // ByLastLogin orders the results by the last_login field.
 func ByLastLogin(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLogin, opts...).ToFunc()
+}
+
+// ByLinkVersion orders the results by the link_version field.
+func ByLinkVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLinkVersion, opts...).ToFunc()
+}
+
+// ByPendingEmail orders the results by the pending_email field.
+func ByPendingEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPendingEmail, opts...).ToFunc()
 }
 
 // ByTokensCount orders the results by tokens count.

@@ -85,6 +85,16 @@ func LastLogin(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastLogin, v))
 }
 
+// LinkVersion applies equality check predicate on the "link_version" field. It's identical to LinkVersionEQ.
+func LinkVersion(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLinkVersion, v))
+}
+
+// PendingEmail applies equality check predicate on the "pending_email" field. It's identical to PendingEmailEQ.
+func PendingEmail(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPendingEmail, v))
+}
+
 // UsernameEQ applies the EQ predicate on the "username" field.
 func UsernameEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldUsername, v))
@@ -378,6 +388,111 @@ func LastLoginIsNil() predicate.User {
 // LastLoginNotNil applies the NotNil predicate on the "last_login" field.
 func LastLoginNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastLogin))
+}
+
+// LinkVersionEQ applies the EQ predicate on the "link_version" field.
+func LinkVersionEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLinkVersion, v))
+}
+
+// LinkVersionNEQ applies the NEQ predicate on the "link_version" field.
+func LinkVersionNEQ(v int64) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldLinkVersion, v))
+}
+
+// LinkVersionIn applies the In predicate on the "link_version" field.
+func LinkVersionIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldIn(FieldLinkVersion, vs...))
+}
+
+// LinkVersionNotIn applies the NotIn predicate on the "link_version" field.
+func LinkVersionNotIn(vs ...int64) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldLinkVersion, vs...))
+}
+
+// LinkVersionGT applies the GT predicate on the "link_version" field.
+func LinkVersionGT(v int64) predicate.User {
+	return predicate.User(sql.FieldGT(FieldLinkVersion, v))
+}
+
+// LinkVersionGTE applies the GTE predicate on the "link_version" field.
+func LinkVersionGTE(v int64) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldLinkVersion, v))
+}
+
+// LinkVersionLT applies the LT predicate on the "link_version" field.
+func LinkVersionLT(v int64) predicate.User {
+	return predicate.User(sql.FieldLT(FieldLinkVersion, v))
+}
+
+// LinkVersionLTE applies the LTE predicate on the "link_version" field.
+func LinkVersionLTE(v int64) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldLinkVersion, v))
+}
+
+// PendingEmailEQ applies the EQ predicate on the "pending_email" field.
+func PendingEmailEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPendingEmail, v))
+}
+
+// PendingEmailNEQ applies the NEQ predicate on the "pending_email" field.
+func PendingEmailNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldPendingEmail, v))
+}
+
+// PendingEmailIn applies the In predicate on the "pending_email" field.
+func PendingEmailIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldPendingEmail, vs...))
+}
+
+// PendingEmailNotIn applies the NotIn predicate on the "pending_email" field.
+func PendingEmailNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldPendingEmail, vs...))
+}
+
+// PendingEmailGT applies the GT predicate on the "pending_email" field.
+func PendingEmailGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldPendingEmail, v))
+}
+
+// PendingEmailGTE applies the GTE predicate on the "pending_email" field.
+func PendingEmailGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldPendingEmail, v))
+}
+
+// PendingEmailLT applies the LT predicate on the "pending_email" field.
+func PendingEmailLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldPendingEmail, v))
+}
+
+// PendingEmailLTE applies the LTE predicate on the "pending_email" field.
+func PendingEmailLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldPendingEmail, v))
+}
+
+// PendingEmailContains applies the Contains predicate on the "pending_email" field.
+func PendingEmailContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldPendingEmail, v))
+}
+
+// PendingEmailHasPrefix applies the HasPrefix predicate on the "pending_email" field.
+func PendingEmailHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldPendingEmail, v))
+}
+
+// PendingEmailHasSuffix applies the HasSuffix predicate on the "pending_email" field.
+func PendingEmailHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldPendingEmail, v))
+}
+
+// PendingEmailEqualFold applies the EqualFold predicate on the "pending_email" field.
+func PendingEmailEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldPendingEmail, v))
+}
+
+// PendingEmailContainsFold applies the ContainsFold predicate on the "pending_email" field.
+func PendingEmailContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldPendingEmail, v))
 }
 
 // HasTokens applies the HasEdge predicate on the "tokens" edge.

@@ -29,6 +29,23 @@ func trimTrailingSlashes(u *url.URL) {
 
 // Invoker invokes operations described by OpenAPI v3 specification.
 type Invoker interface {
+	// ActivateUser invokes activateUser operation.
+	//
+	// Activates the account named by `uid` with the `token` from the activation mail. Errors come in
+	// Djoser's order: missing fields, then `uid`, then `token`. An account that is already active gets 403
+	// `Stale token for given user.`. Links are single-use, expire after `GOJOSER_ACTIVATION_LINK_LIFETIME`
+	// and only work for activation (Djoser also accepts a password-reset token here; gojoser does not).
+	//
+	// POST /auth/users/activation/
+	ActivateUser(ctx context.Context, request *UIDTokenRequest) (ActivateUserRes, error)
+	// ConfirmEmailChange invokes confirmEmailChange operation.
+	//
+	// Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending
+	// until the link mailed to the new address is followed; this applies it. The old address gets a
+	// notice. The account stays active throughout.
+	//
+	// POST /auth/users/email_change_confirm/
+	ConfirmEmailChange(ctx context.Context, request *UIDTokenRequest) (ConfirmEmailChangeRes, error)
 	// CreateRole invokes createRole operation.
 	//
 	// Admin only. Names are 1 to 64 characters of letters, digits and `_.-`.
@@ -111,12 +128,64 @@ type Invoker interface {
 	//
 	// PATCH /auth/users/{id}/
 	PartialUpdateUser(ctx context.Context, request *UserUpdateRequest, params PartialUpdateUserParams) (PartialUpdateUserRes, error)
+	// ResendActivation invokes resendActivation operation.
+	//
+	// Queues a new activation mail for an inactive account with this email. The answer is 204 whether or
+	// not such an account exists, unless a `*_SHOW_EMAIL_NOT_FOUND` setting is on, in which case an
+	// unknown address gets 400 with the bare list `["User with given email does not exist."]`. With
+	// `GOJOSER_SEND_ACTIVATION_EMAIL=false` the answer is 400.
+	//
+	// POST /auth/users/resend_activation/
+	ResendActivation(ctx context.Context, request *EmailRequest) (ResendActivationRes, error)
+	// ResetPassword invokes resetPassword operation.
+	//
+	// Queues a reset mail for the active account with this email. The answer and its timing do not depend
+	// on whether the address is known, unless `GOJOSER_PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND` (or the
+	// username twin) is on: then an unknown address gets 400 `["User with given email does not exist."]`.
+	//
+	// POST /auth/users/reset_password/
+	ResetPassword(ctx context.Context, request *EmailRequest) (ResetPasswordRes, error)
+	// ResetPasswordConfirm invokes resetPasswordConfirm operation.
+	//
+	// Errors come in Djoser's order: missing fields, the password validators, the retype check
+	// (`GOJOSER_PASSWORD_RESET_CONFIRM_RETYPE`), then `uid`, then `token`. Links are single-use and expire
+	// after `GOJOSER_PASSWORD_RESET_LINK_LIFETIME`.
+	//
+	// POST /auth/users/reset_password_confirm/
+	ResetPasswordConfirm(ctx context.Context, request *ResetPasswordConfirmRequest) (ResetPasswordConfirmRes, error)
+	// ResetUsername invokes resetUsername operation.
+	//
+	// Like reset_password, with the username-reset mail.
+	//
+	// POST /auth/users/reset_username/
+	ResetUsername(ctx context.Context, request *EmailRequest) (ResetUsernameRes, error)
+	// ResetUsernameConfirm invokes resetUsernameConfirm operation.
+	//
+	// As in Djoser, `uid` and `token` have no "required" errors here: a missing one is invalid. Order:
+	// username errors, the retype check (`GOJOSER_USERNAME_RESET_CONFIRM_RETYPE`), `uid`, `token`.
+	//
+	// POST /auth/users/reset_username_confirm/
+	ResetUsernameConfirm(ctx context.Context, request *ResetUsernameConfirmRequest) (ResetUsernameConfirmRes, error)
 	// RevokeRole invokes revokeRole operation.
 	//
 	// Admin only. Idempotent. An admin cannot revoke their own `admin` role (that would lock them out).
 	//
 	// DELETE /auth/users/{id}/roles/{role}/
 	RevokeRole(ctx context.Context, params RevokeRoleParams) (RevokeRoleRes, error)
+	// SetPassword invokes setPassword operation.
+	//
+	// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With
+	// `GOJOSER_LOGOUT_ON_PASSWORD_CHANGE=true` every token of the user is revoked. Outstanding account
+	// links stop working.
+	//
+	// POST /auth/users/set_password/
+	SetPassword(ctx context.Context, request *SetPasswordRequest) (SetPasswordRes, error)
+	// SetUsername invokes setUsername operation.
+	//
+	// Needs `current_password`, and `re_new_username` with `GOJOSER_SET_USERNAME_RETYPE=true`.
+	//
+	// POST /auth/users/set_username/
+	SetUsername(ctx context.Context, request *SetUsernameRequest) (SetUsernameRes, error)
 	// TokenLogin invokes tokenLogin operation.
 	//
 	// Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
@@ -183,6 +252,245 @@ func (c *Client) requestURL(ctx context.Context) *url.URL {
 		return c.serverURL
 	}
 	return u
+}
+
+// ActivateUser invokes activateUser operation.
+//
+// Activates the account named by `uid` with the `token` from the activation mail. Errors come in
+// Djoser's order: missing fields, then `uid`, then `token`. An account that is already active gets 403
+// `Stale token for given user.`. Links are single-use, expire after `GOJOSER_ACTIVATION_LINK_LIFETIME`
+// and only work for activation (Djoser also accepts a password-reset token here; gojoser does not).
+//
+// POST /auth/users/activation/
+func (c *Client) ActivateUser(ctx context.Context, request *UIDTokenRequest) (ActivateUserRes, error) {
+	res, err := c.sendActivateUser(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest) (res ActivateUserRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("activateUser"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/activation/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ActivateUserOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/activation/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeActivateUserRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ActivateUserOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeActivateUserResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ConfirmEmailChange invokes confirmEmailChange operation.
+//
+// Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending
+// until the link mailed to the new address is followed; this applies it. The old address gets a
+// notice. The account stays active throughout.
+//
+// POST /auth/users/email_change_confirm/
+func (c *Client) ConfirmEmailChange(ctx context.Context, request *UIDTokenRequest) (ConfirmEmailChangeRes, error) {
+	res, err := c.sendConfirmEmailChange(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendConfirmEmailChange(ctx context.Context, request *UIDTokenRequest) (res ConfirmEmailChangeRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("confirmEmailChange"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/email_change_confirm/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ConfirmEmailChangeOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/email_change_confirm/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeConfirmEmailChangeRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ConfirmEmailChangeOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeConfirmEmailChangeResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
 }
 
 // CreateRole invokes createRole operation.
@@ -1791,6 +2099,599 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 	return result, nil
 }
 
+// ResendActivation invokes resendActivation operation.
+//
+// Queues a new activation mail for an inactive account with this email. The answer is 204 whether or
+// not such an account exists, unless a `*_SHOW_EMAIL_NOT_FOUND` setting is on, in which case an
+// unknown address gets 400 with the bare list `["User with given email does not exist."]`. With
+// `GOJOSER_SEND_ACTIVATION_EMAIL=false` the answer is 400.
+//
+// POST /auth/users/resend_activation/
+func (c *Client) ResendActivation(ctx context.Context, request *EmailRequest) (ResendActivationRes, error) {
+	res, err := c.sendResendActivation(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendResendActivation(ctx context.Context, request *EmailRequest) (res ResendActivationRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("resendActivation"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/resend_activation/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ResendActivationOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/resend_activation/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeResendActivationRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ResendActivationOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeResendActivationResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ResetPassword invokes resetPassword operation.
+//
+// Queues a reset mail for the active account with this email. The answer and its timing do not depend
+// on whether the address is known, unless `GOJOSER_PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND` (or the
+// username twin) is on: then an unknown address gets 400 `["User with given email does not exist."]`.
+//
+// POST /auth/users/reset_password/
+func (c *Client) ResetPassword(ctx context.Context, request *EmailRequest) (ResetPasswordRes, error) {
+	res, err := c.sendResetPassword(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendResetPassword(ctx context.Context, request *EmailRequest) (res ResetPasswordRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("resetPassword"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/reset_password/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ResetPasswordOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/reset_password/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeResetPasswordRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ResetPasswordOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeResetPasswordResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ResetPasswordConfirm invokes resetPasswordConfirm operation.
+//
+// Errors come in Djoser's order: missing fields, the password validators, the retype check
+// (`GOJOSER_PASSWORD_RESET_CONFIRM_RETYPE`), then `uid`, then `token`. Links are single-use and expire
+// after `GOJOSER_PASSWORD_RESET_LINK_LIFETIME`.
+//
+// POST /auth/users/reset_password_confirm/
+func (c *Client) ResetPasswordConfirm(ctx context.Context, request *ResetPasswordConfirmRequest) (ResetPasswordConfirmRes, error) {
+	res, err := c.sendResetPasswordConfirm(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendResetPasswordConfirm(ctx context.Context, request *ResetPasswordConfirmRequest) (res ResetPasswordConfirmRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("resetPasswordConfirm"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/reset_password_confirm/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ResetPasswordConfirmOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/reset_password_confirm/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeResetPasswordConfirmRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ResetPasswordConfirmOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeResetPasswordConfirmResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ResetUsername invokes resetUsername operation.
+//
+// Like reset_password, with the username-reset mail.
+//
+// POST /auth/users/reset_username/
+func (c *Client) ResetUsername(ctx context.Context, request *EmailRequest) (ResetUsernameRes, error) {
+	res, err := c.sendResetUsername(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendResetUsername(ctx context.Context, request *EmailRequest) (res ResetUsernameRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("resetUsername"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/reset_username/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ResetUsernameOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/reset_username/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeResetUsernameRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ResetUsernameOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeResetUsernameResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ResetUsernameConfirm invokes resetUsernameConfirm operation.
+//
+// As in Djoser, `uid` and `token` have no "required" errors here: a missing one is invalid. Order:
+// username errors, the retype check (`GOJOSER_USERNAME_RESET_CONFIRM_RETYPE`), `uid`, `token`.
+//
+// POST /auth/users/reset_username_confirm/
+func (c *Client) ResetUsernameConfirm(ctx context.Context, request *ResetUsernameConfirmRequest) (ResetUsernameConfirmRes, error) {
+	res, err := c.sendResetUsernameConfirm(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendResetUsernameConfirm(ctx context.Context, request *ResetUsernameConfirmRequest) (res ResetUsernameConfirmRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("resetUsernameConfirm"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/reset_username_confirm/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ResetUsernameConfirmOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/reset_username_confirm/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeResetUsernameConfirmRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, ResetUsernameConfirmOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeResetUsernameConfirmResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // RevokeRole invokes revokeRole operation.
 //
 // Admin only. Idempotent. An admin cannot revoke their own `admin` role (that would lock them out).
@@ -1935,6 +2836,240 @@ func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (r
 
 	stage = "DecodeResponse"
 	result, err := decodeRevokeRoleResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// SetPassword invokes setPassword operation.
+//
+// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With
+// `GOJOSER_LOGOUT_ON_PASSWORD_CHANGE=true` every token of the user is revoked. Outstanding account
+// links stop working.
+//
+// POST /auth/users/set_password/
+func (c *Client) SetPassword(ctx context.Context, request *SetPasswordRequest) (SetPasswordRes, error) {
+	res, err := c.sendSetPassword(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendSetPassword(ctx context.Context, request *SetPasswordRequest) (res SetPasswordRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("setPassword"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/set_password/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, SetPasswordOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/set_password/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeSetPasswordRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, SetPasswordOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeSetPasswordResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// SetUsername invokes setUsername operation.
+//
+// Needs `current_password`, and `re_new_username` with `GOJOSER_SET_USERNAME_RETYPE=true`.
+//
+// POST /auth/users/set_username/
+func (c *Client) SetUsername(ctx context.Context, request *SetUsernameRequest) (SetUsernameRes, error) {
+	res, err := c.sendSetUsername(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameRequest) (res SetUsernameRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("setUsername"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/users/set_username/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, SetUsernameOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/set_username/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeSetUsernameRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:TokenAuth"
+			switch err := c.securityTokenAuth(ctx, SetUsernameOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeSetUsernameResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

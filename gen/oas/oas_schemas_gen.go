@@ -2,6 +2,36 @@
 
 package oas
 
+type ActivateUserForbidden ErrorDetail
+
+func (*ActivateUserForbidden) activateUserRes() {}
+
+// ActivateUserNoContent is response for ActivateUser operation.
+type ActivateUserNoContent struct{}
+
+func (*ActivateUserNoContent) activateUserRes() {}
+
+type ActivateUserUnauthorized ErrorDetail
+
+func (*ActivateUserUnauthorized) activateUserRes() {}
+
+type ActivateUserUnsupportedMediaType ErrorDetail
+
+func (*ActivateUserUnsupportedMediaType) activateUserRes() {}
+
+// ConfirmEmailChangeNoContent is response for ConfirmEmailChange operation.
+type ConfirmEmailChangeNoContent struct{}
+
+func (*ConfirmEmailChangeNoContent) confirmEmailChangeRes() {}
+
+type ConfirmEmailChangeUnauthorized ErrorDetail
+
+func (*ConfirmEmailChangeUnauthorized) confirmEmailChangeRes() {}
+
+type ConfirmEmailChangeUnsupportedMediaType ErrorDetail
+
+func (*ConfirmEmailChangeUnsupportedMediaType) confirmEmailChangeRes() {}
+
 type CreateRoleForbidden ErrorDetail
 
 func (*CreateRoleForbidden) createRoleRes() {}
@@ -55,6 +85,21 @@ func (*DeleteUserUnauthorized) deleteUserRes() {}
 type DeleteUserUnsupportedMediaType ErrorDetail
 
 func (*DeleteUserUnsupportedMediaType) deleteUserRes() {}
+
+// Ref: #/components/schemas/EmailRequest
+type EmailRequest struct {
+	Email OptNilString `json:"email"`
+}
+
+// GetEmail returns the value of Email.
+func (s *EmailRequest) GetEmail() OptNilString {
+	return s.Email
+}
+
+// SetEmail sets the value of Email.
+func (s *EmailRequest) SetEmail(val OptNilString) {
+	s.Email = val
+}
 
 // Ref: #/components/schemas/ErrorDetail
 type ErrorDetail struct {
@@ -271,6 +316,169 @@ type PartialUpdateUserUnsupportedMediaType ErrorDetail
 
 func (*PartialUpdateUserUnsupportedMediaType) partialUpdateUserRes() {}
 
+// ResendActivationNoContent is response for ResendActivation operation.
+type ResendActivationNoContent struct{}
+
+func (*ResendActivationNoContent) resendActivationRes() {}
+
+type ResendActivationUnauthorized ErrorDetail
+
+func (*ResendActivationUnauthorized) resendActivationRes() {}
+
+type ResendActivationUnsupportedMediaType ErrorDetail
+
+func (*ResendActivationUnsupportedMediaType) resendActivationRes() {}
+
+// ResetPasswordConfirmNoContent is response for ResetPasswordConfirm operation.
+type ResetPasswordConfirmNoContent struct{}
+
+func (*ResetPasswordConfirmNoContent) resetPasswordConfirmRes() {}
+
+// Ref: #/components/schemas/ResetPasswordConfirmRequest
+type ResetPasswordConfirmRequest struct {
+	UID         OptNilString `json:"uid"`
+	Token       OptNilString `json:"token"`
+	NewPassword OptNilString `json:"new_password"`
+	// Required with PASSWORD_RESET_CONFIRM_RETYPE.
+	ReNewPassword OptNilString `json:"re_new_password"`
+}
+
+// GetUID returns the value of UID.
+func (s *ResetPasswordConfirmRequest) GetUID() OptNilString {
+	return s.UID
+}
+
+// GetToken returns the value of Token.
+func (s *ResetPasswordConfirmRequest) GetToken() OptNilString {
+	return s.Token
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *ResetPasswordConfirmRequest) GetNewPassword() OptNilString {
+	return s.NewPassword
+}
+
+// GetReNewPassword returns the value of ReNewPassword.
+func (s *ResetPasswordConfirmRequest) GetReNewPassword() OptNilString {
+	return s.ReNewPassword
+}
+
+// SetUID sets the value of UID.
+func (s *ResetPasswordConfirmRequest) SetUID(val OptNilString) {
+	s.UID = val
+}
+
+// SetToken sets the value of Token.
+func (s *ResetPasswordConfirmRequest) SetToken(val OptNilString) {
+	s.Token = val
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *ResetPasswordConfirmRequest) SetNewPassword(val OptNilString) {
+	s.NewPassword = val
+}
+
+// SetReNewPassword sets the value of ReNewPassword.
+func (s *ResetPasswordConfirmRequest) SetReNewPassword(val OptNilString) {
+	s.ReNewPassword = val
+}
+
+type ResetPasswordConfirmUnauthorized ErrorDetail
+
+func (*ResetPasswordConfirmUnauthorized) resetPasswordConfirmRes() {}
+
+type ResetPasswordConfirmUnsupportedMediaType ErrorDetail
+
+func (*ResetPasswordConfirmUnsupportedMediaType) resetPasswordConfirmRes() {}
+
+// ResetPasswordNoContent is response for ResetPassword operation.
+type ResetPasswordNoContent struct{}
+
+func (*ResetPasswordNoContent) resetPasswordRes() {}
+
+type ResetPasswordUnauthorized ErrorDetail
+
+func (*ResetPasswordUnauthorized) resetPasswordRes() {}
+
+type ResetPasswordUnsupportedMediaType ErrorDetail
+
+func (*ResetPasswordUnsupportedMediaType) resetPasswordRes() {}
+
+// ResetUsernameConfirmNoContent is response for ResetUsernameConfirm operation.
+type ResetUsernameConfirmNoContent struct{}
+
+func (*ResetUsernameConfirmNoContent) resetUsernameConfirmRes() {}
+
+// Ref: #/components/schemas/ResetUsernameConfirmRequest
+type ResetUsernameConfirmRequest struct {
+	UID         OptNilString `json:"uid"`
+	Token       OptNilString `json:"token"`
+	NewUsername OptNilString `json:"new_username"`
+	// Required with USERNAME_RESET_CONFIRM_RETYPE.
+	ReNewUsername OptNilString `json:"re_new_username"`
+}
+
+// GetUID returns the value of UID.
+func (s *ResetUsernameConfirmRequest) GetUID() OptNilString {
+	return s.UID
+}
+
+// GetToken returns the value of Token.
+func (s *ResetUsernameConfirmRequest) GetToken() OptNilString {
+	return s.Token
+}
+
+// GetNewUsername returns the value of NewUsername.
+func (s *ResetUsernameConfirmRequest) GetNewUsername() OptNilString {
+	return s.NewUsername
+}
+
+// GetReNewUsername returns the value of ReNewUsername.
+func (s *ResetUsernameConfirmRequest) GetReNewUsername() OptNilString {
+	return s.ReNewUsername
+}
+
+// SetUID sets the value of UID.
+func (s *ResetUsernameConfirmRequest) SetUID(val OptNilString) {
+	s.UID = val
+}
+
+// SetToken sets the value of Token.
+func (s *ResetUsernameConfirmRequest) SetToken(val OptNilString) {
+	s.Token = val
+}
+
+// SetNewUsername sets the value of NewUsername.
+func (s *ResetUsernameConfirmRequest) SetNewUsername(val OptNilString) {
+	s.NewUsername = val
+}
+
+// SetReNewUsername sets the value of ReNewUsername.
+func (s *ResetUsernameConfirmRequest) SetReNewUsername(val OptNilString) {
+	s.ReNewUsername = val
+}
+
+type ResetUsernameConfirmUnauthorized ErrorDetail
+
+func (*ResetUsernameConfirmUnauthorized) resetUsernameConfirmRes() {}
+
+type ResetUsernameConfirmUnsupportedMediaType ErrorDetail
+
+func (*ResetUsernameConfirmUnsupportedMediaType) resetUsernameConfirmRes() {}
+
+// ResetUsernameNoContent is response for ResetUsername operation.
+type ResetUsernameNoContent struct{}
+
+func (*ResetUsernameNoContent) resetUsernameRes() {}
+
+type ResetUsernameUnauthorized ErrorDetail
+
+func (*ResetUsernameUnauthorized) resetUsernameRes() {}
+
+type ResetUsernameUnsupportedMediaType ErrorDetail
+
+func (*ResetUsernameUnsupportedMediaType) resetUsernameRes() {}
+
 type RevokeRoleForbidden ErrorDetail
 
 func (*RevokeRoleForbidden) revokeRoleRes() {}
@@ -337,6 +545,108 @@ func (s *RoleNames) SetRoles(val []string) {
 
 func (*RoleNames) getMyRolesRes()    {}
 func (*RoleNames) listUserRolesRes() {}
+
+// SetPasswordNoContent is response for SetPassword operation.
+type SetPasswordNoContent struct{}
+
+func (*SetPasswordNoContent) setPasswordRes() {}
+
+// Ref: #/components/schemas/SetPasswordRequest
+type SetPasswordRequest struct {
+	NewPassword OptNilString `json:"new_password"`
+	// Required with SET_PASSWORD_RETYPE.
+	ReNewPassword   OptNilString `json:"re_new_password"`
+	CurrentPassword OptNilString `json:"current_password"`
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *SetPasswordRequest) GetNewPassword() OptNilString {
+	return s.NewPassword
+}
+
+// GetReNewPassword returns the value of ReNewPassword.
+func (s *SetPasswordRequest) GetReNewPassword() OptNilString {
+	return s.ReNewPassword
+}
+
+// GetCurrentPassword returns the value of CurrentPassword.
+func (s *SetPasswordRequest) GetCurrentPassword() OptNilString {
+	return s.CurrentPassword
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *SetPasswordRequest) SetNewPassword(val OptNilString) {
+	s.NewPassword = val
+}
+
+// SetReNewPassword sets the value of ReNewPassword.
+func (s *SetPasswordRequest) SetReNewPassword(val OptNilString) {
+	s.ReNewPassword = val
+}
+
+// SetCurrentPassword sets the value of CurrentPassword.
+func (s *SetPasswordRequest) SetCurrentPassword(val OptNilString) {
+	s.CurrentPassword = val
+}
+
+type SetPasswordUnauthorized ErrorDetail
+
+func (*SetPasswordUnauthorized) setPasswordRes() {}
+
+type SetPasswordUnsupportedMediaType ErrorDetail
+
+func (*SetPasswordUnsupportedMediaType) setPasswordRes() {}
+
+// SetUsernameNoContent is response for SetUsername operation.
+type SetUsernameNoContent struct{}
+
+func (*SetUsernameNoContent) setUsernameRes() {}
+
+// Ref: #/components/schemas/SetUsernameRequest
+type SetUsernameRequest struct {
+	CurrentPassword OptNilString `json:"current_password"`
+	NewUsername     OptNilString `json:"new_username"`
+	// Required with SET_USERNAME_RETYPE.
+	ReNewUsername OptNilString `json:"re_new_username"`
+}
+
+// GetCurrentPassword returns the value of CurrentPassword.
+func (s *SetUsernameRequest) GetCurrentPassword() OptNilString {
+	return s.CurrentPassword
+}
+
+// GetNewUsername returns the value of NewUsername.
+func (s *SetUsernameRequest) GetNewUsername() OptNilString {
+	return s.NewUsername
+}
+
+// GetReNewUsername returns the value of ReNewUsername.
+func (s *SetUsernameRequest) GetReNewUsername() OptNilString {
+	return s.ReNewUsername
+}
+
+// SetCurrentPassword sets the value of CurrentPassword.
+func (s *SetUsernameRequest) SetCurrentPassword(val OptNilString) {
+	s.CurrentPassword = val
+}
+
+// SetNewUsername sets the value of NewUsername.
+func (s *SetUsernameRequest) SetNewUsername(val OptNilString) {
+	s.NewUsername = val
+}
+
+// SetReNewUsername sets the value of ReNewUsername.
+func (s *SetUsernameRequest) SetReNewUsername(val OptNilString) {
+	s.ReNewUsername = val
+}
+
+type SetUsernameUnauthorized ErrorDetail
+
+func (*SetUsernameUnauthorized) setUsernameRes() {}
+
+type SetUsernameUnsupportedMediaType ErrorDetail
+
+func (*SetUsernameUnsupportedMediaType) setUsernameRes() {}
 
 type TokenAuth struct {
 	APIKey string
@@ -431,6 +741,34 @@ func (*TokenLoginUnsupportedMediaType) tokenLoginRes() {}
 type TokenLogoutNoContent struct{}
 
 func (*TokenLogoutNoContent) tokenLogoutRes() {}
+
+// Ref: #/components/schemas/UIDTokenRequest
+type UIDTokenRequest struct {
+	// The user id.
+	UID OptNilString `json:"uid"`
+	// The token from the link.
+	Token OptNilString `json:"token"`
+}
+
+// GetUID returns the value of UID.
+func (s *UIDTokenRequest) GetUID() OptNilString {
+	return s.UID
+}
+
+// GetToken returns the value of Token.
+func (s *UIDTokenRequest) GetToken() OptNilString {
+	return s.Token
+}
+
+// SetUID sets the value of UID.
+func (s *UIDTokenRequest) SetUID(val OptNilString) {
+	s.UID = val
+}
+
+// SetToken sets the value of Token.
+func (s *UIDTokenRequest) SetToken(val OptNilString) {
+	s.Token = val
+}
 
 type UpdateMeUnauthorized ErrorDetail
 
@@ -650,13 +988,22 @@ func (s *ValidationError) init() ValidationError {
 	return m
 }
 
-func (*ValidationError) createRoleRes()        {}
-func (*ValidationError) createUserRes()        {}
-func (*ValidationError) deleteMeRes()          {}
-func (*ValidationError) deleteUserRes()        {}
-func (*ValidationError) partialUpdateMeRes()   {}
-func (*ValidationError) partialUpdateUserRes() {}
-func (*ValidationError) revokeRoleRes()        {}
-func (*ValidationError) tokenLoginRes()        {}
-func (*ValidationError) updateMeRes()          {}
-func (*ValidationError) updateUserRes()        {}
+func (*ValidationError) activateUserRes()         {}
+func (*ValidationError) confirmEmailChangeRes()   {}
+func (*ValidationError) createRoleRes()           {}
+func (*ValidationError) createUserRes()           {}
+func (*ValidationError) deleteMeRes()             {}
+func (*ValidationError) deleteUserRes()           {}
+func (*ValidationError) partialUpdateMeRes()      {}
+func (*ValidationError) partialUpdateUserRes()    {}
+func (*ValidationError) resendActivationRes()     {}
+func (*ValidationError) resetPasswordConfirmRes() {}
+func (*ValidationError) resetPasswordRes()        {}
+func (*ValidationError) resetUsernameConfirmRes() {}
+func (*ValidationError) resetUsernameRes()        {}
+func (*ValidationError) revokeRoleRes()           {}
+func (*ValidationError) setPasswordRes()          {}
+func (*ValidationError) setUsernameRes()          {}
+func (*ValidationError) tokenLoginRes()           {}
+func (*ValidationError) updateMeRes()             {}
+func (*ValidationError) updateUserRes()           {}

@@ -35,6 +35,8 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
+	ActivateUserOperation:       []string{},
+	ConfirmEmailChangeOperation: []string{},
 	CreateRoleOperation: []string{
 		"admin",
 	},
@@ -53,12 +55,19 @@ var operationRolesTokenAuth = map[string][]string{
 	ListUserRolesOperation: []string{
 		"admin",
 	},
-	ListUsersOperation:         []string{},
-	PartialUpdateMeOperation:   []string{},
-	PartialUpdateUserOperation: []string{},
+	ListUsersOperation:            []string{},
+	PartialUpdateMeOperation:      []string{},
+	PartialUpdateUserOperation:    []string{},
+	ResendActivationOperation:     []string{},
+	ResetPasswordOperation:        []string{},
+	ResetPasswordConfirmOperation: []string{},
+	ResetUsernameOperation:        []string{},
+	ResetUsernameConfirmOperation: []string{},
 	RevokeRoleOperation: []string{
 		"admin",
 	},
+	SetPasswordOperation: []string{},
+	SetUsernameOperation: []string{},
 	TokenLoginOperation:  []string{},
 	TokenLogoutOperation: []string{},
 	UpdateMeOperation:    []string{},

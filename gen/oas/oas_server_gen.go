@@ -8,6 +8,23 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// ActivateUser implements activateUser operation.
+	//
+	// Activates the account named by `uid` with the `token` from the activation mail. Errors come in
+	// Djoser's order: missing fields, then `uid`, then `token`. An account that is already active gets 403
+	// `Stale token for given user.`. Links are single-use, expire after `GOJOSER_ACTIVATION_LINK_LIFETIME`
+	// and only work for activation (Djoser also accepts a password-reset token here; gojoser does not).
+	//
+	// POST /auth/users/activation/
+	ActivateUser(ctx context.Context, req *UIDTokenRequest) (ActivateUserRes, error)
+	// ConfirmEmailChange implements confirmEmailChange operation.
+	//
+	// Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending
+	// until the link mailed to the new address is followed; this applies it. The old address gets a
+	// notice. The account stays active throughout.
+	//
+	// POST /auth/users/email_change_confirm/
+	ConfirmEmailChange(ctx context.Context, req *UIDTokenRequest) (ConfirmEmailChangeRes, error)
 	// CreateRole implements createRole operation.
 	//
 	// Admin only. Names are 1 to 64 characters of letters, digits and `_.-`.
@@ -90,12 +107,64 @@ type Handler interface {
 	//
 	// PATCH /auth/users/{id}/
 	PartialUpdateUser(ctx context.Context, req *UserUpdateRequest, params PartialUpdateUserParams) (PartialUpdateUserRes, error)
+	// ResendActivation implements resendActivation operation.
+	//
+	// Queues a new activation mail for an inactive account with this email. The answer is 204 whether or
+	// not such an account exists, unless a `*_SHOW_EMAIL_NOT_FOUND` setting is on, in which case an
+	// unknown address gets 400 with the bare list `["User with given email does not exist."]`. With
+	// `GOJOSER_SEND_ACTIVATION_EMAIL=false` the answer is 400.
+	//
+	// POST /auth/users/resend_activation/
+	ResendActivation(ctx context.Context, req *EmailRequest) (ResendActivationRes, error)
+	// ResetPassword implements resetPassword operation.
+	//
+	// Queues a reset mail for the active account with this email. The answer and its timing do not depend
+	// on whether the address is known, unless `GOJOSER_PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND` (or the
+	// username twin) is on: then an unknown address gets 400 `["User with given email does not exist."]`.
+	//
+	// POST /auth/users/reset_password/
+	ResetPassword(ctx context.Context, req *EmailRequest) (ResetPasswordRes, error)
+	// ResetPasswordConfirm implements resetPasswordConfirm operation.
+	//
+	// Errors come in Djoser's order: missing fields, the password validators, the retype check
+	// (`GOJOSER_PASSWORD_RESET_CONFIRM_RETYPE`), then `uid`, then `token`. Links are single-use and expire
+	// after `GOJOSER_PASSWORD_RESET_LINK_LIFETIME`.
+	//
+	// POST /auth/users/reset_password_confirm/
+	ResetPasswordConfirm(ctx context.Context, req *ResetPasswordConfirmRequest) (ResetPasswordConfirmRes, error)
+	// ResetUsername implements resetUsername operation.
+	//
+	// Like reset_password, with the username-reset mail.
+	//
+	// POST /auth/users/reset_username/
+	ResetUsername(ctx context.Context, req *EmailRequest) (ResetUsernameRes, error)
+	// ResetUsernameConfirm implements resetUsernameConfirm operation.
+	//
+	// As in Djoser, `uid` and `token` have no "required" errors here: a missing one is invalid. Order:
+	// username errors, the retype check (`GOJOSER_USERNAME_RESET_CONFIRM_RETYPE`), `uid`, `token`.
+	//
+	// POST /auth/users/reset_username_confirm/
+	ResetUsernameConfirm(ctx context.Context, req *ResetUsernameConfirmRequest) (ResetUsernameConfirmRes, error)
 	// RevokeRole implements revokeRole operation.
 	//
 	// Admin only. Idempotent. An admin cannot revoke their own `admin` role (that would lock them out).
 	//
 	// DELETE /auth/users/{id}/roles/{role}/
 	RevokeRole(ctx context.Context, params RevokeRoleParams) (RevokeRoleRes, error)
+	// SetPassword implements setPassword operation.
+	//
+	// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With
+	// `GOJOSER_LOGOUT_ON_PASSWORD_CHANGE=true` every token of the user is revoked. Outstanding account
+	// links stop working.
+	//
+	// POST /auth/users/set_password/
+	SetPassword(ctx context.Context, req *SetPasswordRequest) (SetPasswordRes, error)
+	// SetUsername implements setUsername operation.
+	//
+	// Needs `current_password`, and `re_new_username` with `GOJOSER_SET_USERNAME_RETYPE=true`.
+	//
+	// POST /auth/users/set_username/
+	SetUsername(ctx context.Context, req *SetUsernameRequest) (SetUsernameRes, error)
 	// TokenLogin implements tokenLogin operation.
 	//
 	// Every login issues a new token (one per device); Djoser returns one shared token instead. The key is

@@ -119,20 +119,36 @@ func freshPostgres(t testing.TB, admin string) string {
 	return u.String()
 }
 
+// NewURL creates a fresh, empty database of this backend for t.
+func (db DB) NewURL(t testing.TB) string { return db.url(t) }
+
 // Server is a running gojoser.
 type Server struct {
-	URL string
-	App *app.App
+	URL         string
+	DatabaseURL string
+	App         *app.App
+	stop        func()
 }
 
-// Start runs gojoser on db with the given GOJOSER_* settings (keys without the prefix) on top of test
-// defaults: cheap argon2 parameters so the suite stays fast.
+// Stop shuts the server down (HTTP, then the mail worker, then the database) ahead of the test's end.
+func (s *Server) Stop() { s.stop() }
+
+// Start runs gojoser on a fresh database of db with the given GOJOSER_* settings (keys without the
+// prefix) on top of test defaults: cheap argon2 parameters so the suite stays fast.
 func Start(t testing.TB, db DB, settings map[string]string) *Server {
 	t.Helper()
+	return StartOn(t, db.url(t), settings, app.Options{})
+}
+
+// StartOn runs gojoser on an existing database URL, with the mail worker running. Unless opts say
+// otherwise the worker polls often and retries after 50ms, so mail tests stay quick.
+func StartOn(t testing.TB, databaseURL string, settings map[string]string, opts app.Options) *Server {
+	t.Helper()
 	env := map[string]string{
-		"GOJOSER_DATABASE_URL":      db.url(t),
+		"GOJOSER_DATABASE_URL":      databaseURL,
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
 		"GOJOSER_ARGON2_TIME":       "1",
+		"GOJOSER_SECRET_KEY":        "test-secret-key-test-secret-key-test-secret",
 	}
 	for k, v := range settings {
 		env[config.Prefix+k] = v
@@ -145,17 +161,34 @@ func Start(t testing.TB, db DB, settings map[string]string) *Server {
 	if os.Getenv("GOJOSER_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a, err := app.New(context.Background(), cfg, log, app.Options{})
+	if opts.MailPoll == 0 {
+		opts.MailPoll = 20 * time.Millisecond
+	}
+	if opts.MailBackoff == nil {
+		opts.MailBackoff = func(int) time.Duration { return 50 * time.Millisecond }
+	}
+	if opts.MailOut == nil {
+		opts.MailOut = io.Discard
+	}
+	a, err := app.New(context.Background(), cfg, log, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		hs.Close()
-		a.Close()
-	})
-	return &Server{URL: hs.URL, App: a}
+	stopMail := a.StartMail()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			hs.Close()
+			stopMail()
+			a.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &Server{URL: hs.URL, DatabaseURL: databaseURL, App: a, stop: stop}
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
 
 // Expand replaces {{name}} placeholders in s from vars.
 func Expand(s string, vars map[string]string) string {

@@ -10,12 +10,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/httpapi"
+	"github.com/gojoser/gojoser/internal/links"
+	"github.com/gojoser/gojoser/internal/mail"
+	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/users"
@@ -28,12 +32,18 @@ type App struct {
 	Users   *users.Service
 	Handler http.Handler
 	Log     *slog.Logger
+	Outbox  *outbox.Worker
 }
 
 // Options are the seams tests use.
 type Options struct {
 	// Now replaces the clock.
 	Now func() time.Time
+	// MailPoll and MailBackoff tune the outbox worker (see outbox.Options).
+	MailPoll    time.Duration
+	MailBackoff func(attempt int) time.Duration
+	// MailOut receives the console backend's output (default os.Stdout).
+	MailOut io.Writer
 }
 
 // New opens and migrates the database and wires everything.
@@ -51,18 +61,97 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		SaltLen: password.DefaultParams().SaltLen, KeyLen: password.DefaultParams().KeyLen,
 	}
 	hasher := password.NewHasher(params, cfg.HashConcurrency)
-	svc := users.NewService(db, hasher, users.Settings{
-		HideUsers:                cfg.HideUsers,
-		UserCreatePasswordRetype: cfg.UserCreatePasswordRetype,
-		CreateTokenOnRegister:    cfg.CreateTokenOnRegister,
-	}, log, opts.Now)
+	secret := []byte(cfg.SecretKey)
+	if len(secret) == 0 {
+		if secret, err = store.SecretKey(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+		log.Warn("GOJOSER_SECRET_KEY is not set: account links are signed with a key generated and kept in the database; set one in production")
+	}
+	a := &App{Config: cfg, DB: db, Log: log}
+	svc := users.NewService(users.Deps{
+		DB: db, Hasher: hasher, Links: links.New(secret, opts.Now), Log: log, Now: opts.Now,
+		Wake: func() { a.Outbox.Notify() },
+	}, settings(cfg))
+	sender, err := newSender(cfg, opts.MailOut)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	renderer, err := mail.NewRenderer(cfg.EmailTemplatesDir)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mail templates: %w", err)
+	}
+	mailer := users.NewMailer(svc, renderer, sender, users.MailSettings{
+		From:          cfg.DefaultFromEmail,
+		ActivationURL: cfg.ActivationURL, PasswordResetConfirmURL: cfg.PasswordResetConfirmURL,
+		UsernameResetConfirmURL: cfg.UsernameResetConfirmURL, EmailChangeConfirmURL: cfg.EmailChangeConfirmURL,
+		Domain: cfg.EmailFrontendDomain, Protocol: cfg.EmailFrontendProtocol, SiteName: cfg.EmailFrontendSiteName,
+	})
+	a.Outbox = outbox.NewWorker(db, mailer.Deliver, log, outbox.Options{
+		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
+	})
 	authn := auth.NewAuthenticator(db, opts.Now)
 	h, err := httpapi.New(httpapi.NewHandler(svc, log), authn, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)
 	}
-	return &App{Config: cfg, DB: db, Users: svc, Handler: h, Log: log}, nil
+	a.Users, a.Handler = svc, h
+	return a, nil
+}
+
+func settings(cfg config.Config) users.Settings {
+	return users.Settings{
+		HideUsers:                        cfg.HideUsers,
+		UserCreatePasswordRetype:         cfg.UserCreatePasswordRetype,
+		CreateTokenOnRegister:            cfg.CreateTokenOnRegister,
+		SendActivationEmail:              cfg.SendActivationEmail,
+		SendConfirmationEmail:            cfg.SendConfirmationEmail,
+		PasswordChangedEmailConfirmation: cfg.PasswordChangedEmailConfirmation,
+		UsernameChangedEmailConfirmation: cfg.UsernameChangedEmailConfirmation,
+		SetPasswordRetype:                cfg.SetPasswordRetype,
+		PasswordResetConfirmRetype:       cfg.PasswordResetConfirmRetype,
+		SetUsernameRetype:                cfg.SetUsernameRetype,
+		UsernameResetConfirmRetype:       cfg.UsernameResetConfirmRetype,
+		LogoutOnPasswordChange:           cfg.LogoutOnPasswordChange,
+		ShowEmailNotFound:                cfg.PasswordResetShowEmailNotFound || cfg.UsernameResetShowEmailNotFound,
+		EmailChangeConfirm:               cfg.EmailChangeConfirm,
+		ActivationLinkLifetime:           cfg.ActivationLinkLifetime,
+		PasswordResetLinkLifetime:        cfg.PasswordResetLinkLifetime,
+		UsernameResetLinkLifetime:        cfg.UsernameResetLinkLifetime,
+		EmailChangeLinkLifetime:          cfg.EmailChangeLinkLifetime,
+	}
+}
+
+func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
+	switch cfg.EmailBackend {
+	case "file":
+		return mail.NewFileSender(cfg.EmailFilePath)
+	case "smtp":
+		return mail.NewSMTPSender(mail.SMTPConfig{
+			Host: cfg.EmailHost, Port: cfg.EmailPort, Username: cfg.EmailHostUser, Password: cfg.EmailHostPassword,
+			TLS: cfg.EmailSecurity, Timeout: cfg.EmailTimeout,
+		})
+	}
+	if console == nil {
+		console = os.Stdout
+	}
+	return mail.NewConsoleSender(console), nil
+}
+
+// StartMail runs the outbox worker until the returned stop is called; stop waits for the message in
+// flight, so a shutdown never cuts a delivery in half.
+func (a *App) StartMail() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Outbox.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // Close releases the database.
@@ -83,6 +172,8 @@ func (a *App) Serve(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	stopMail := a.StartMail()
+	defer stopMail()
 	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

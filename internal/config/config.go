@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -24,8 +25,47 @@ type Config struct {
 	HideUsers                bool `env:"HIDE_USERS" envDefault:"true"`
 	UserCreatePasswordRetype bool `env:"USER_CREATE_PASSWORD_RETYPE" envDefault:"false"`
 
+	SendActivationEmail              bool   `env:"SEND_ACTIVATION_EMAIL" envDefault:"false"`
+	SendConfirmationEmail            bool   `env:"SEND_CONFIRMATION_EMAIL" envDefault:"false"`
+	PasswordChangedEmailConfirmation bool   `env:"PASSWORD_CHANGED_EMAIL_CONFIRMATION" envDefault:"false"`
+	UsernameChangedEmailConfirmation bool   `env:"USERNAME_CHANGED_EMAIL_CONFIRMATION" envDefault:"false"`
+	SetPasswordRetype                bool   `env:"SET_PASSWORD_RETYPE" envDefault:"false"`
+	PasswordResetConfirmRetype       bool   `env:"PASSWORD_RESET_CONFIRM_RETYPE" envDefault:"false"`
+	SetUsernameRetype                bool   `env:"SET_USERNAME_RETYPE" envDefault:"false"`
+	UsernameResetConfirmRetype       bool   `env:"USERNAME_RESET_CONFIRM_RETYPE" envDefault:"false"`
+	LogoutOnPasswordChange           bool   `env:"LOGOUT_ON_PASSWORD_CHANGE" envDefault:"false"`
+	PasswordResetShowEmailNotFound   bool   `env:"PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND" envDefault:"false"`
+	UsernameResetShowEmailNotFound   bool   `env:"USERNAME_RESET_SHOW_EMAIL_NOT_FOUND" envDefault:"false"`
+	ActivationURL                    string `env:"ACTIVATION_URL" envDefault:"#/activate/{uid}/{token}"`
+	PasswordResetConfirmURL          string `env:"PASSWORD_RESET_CONFIRM_URL" envDefault:"#/password/reset/confirm/{uid}/{token}"`
+	UsernameResetConfirmURL          string `env:"USERNAME_RESET_CONFIRM_URL" envDefault:"#/username/reset/confirm/{uid}/{token}"`
+	EmailFrontendDomain              string `env:"EMAIL_FRONTEND_DOMAIN"`
+	EmailFrontendProtocol            string `env:"EMAIL_FRONTEND_PROTOCOL"`
+	EmailFrontendSiteName            string `env:"EMAIL_FRONTEND_SITE_NAME"`
+	DefaultFromEmail                 string `env:"DEFAULT_FROM_EMAIL" envDefault:"webmaster@localhost"`
+
 	// Extensions.
 	CreateTokenOnRegister bool `env:"CREATE_TOKEN_ON_REGISTER" envDefault:"false"`
+	// SecretKey signs account links. Empty: a random key is generated once and kept in the database.
+	SecretKey                 string        `env:"SECRET_KEY"`
+	ActivationLinkLifetime    time.Duration `env:"ACTIVATION_LINK_LIFETIME" envDefault:"24h"`
+	PasswordResetLinkLifetime time.Duration `env:"PASSWORD_RESET_LINK_LIFETIME" envDefault:"1h"`
+	UsernameResetLinkLifetime time.Duration `env:"USERNAME_RESET_LINK_LIFETIME" envDefault:"1h"`
+	EmailChangeConfirm        bool          `env:"EMAIL_CHANGE_CONFIRM" envDefault:"false"`
+	EmailChangeConfirmURL     string        `env:"EMAIL_CHANGE_CONFIRM_URL" envDefault:"#/email/confirm/{uid}/{token}"`
+	EmailChangeLinkLifetime   time.Duration `env:"EMAIL_CHANGE_LINK_LIFETIME" envDefault:"24h"`
+
+	// Mail delivery.
+	EmailBackend      string        `env:"EMAIL_BACKEND" envDefault:"console"`
+	EmailFilePath     string        `env:"EMAIL_FILE_PATH" envDefault:"mail-out"`
+	EmailHost         string        `env:"EMAIL_HOST" envDefault:"localhost"`
+	EmailPort         int           `env:"EMAIL_PORT" envDefault:"0"`
+	EmailHostUser     string        `env:"EMAIL_HOST_USER"`
+	EmailHostPassword string        `env:"EMAIL_HOST_PASSWORD"`
+	EmailSecurity     string        `env:"EMAIL_SECURITY" envDefault:"starttls"`
+	EmailTimeout      time.Duration `env:"EMAIL_TIMEOUT" envDefault:"15s"`
+	EmailTemplatesDir string        `env:"EMAIL_TEMPLATES_DIR"`
+	EmailMaxAttempts  int           `env:"EMAIL_MAX_ATTEMPTS" envDefault:"10"`
 
 	// argon2id cost. Defaults follow OWASP's recommendation (m=19 MiB, t=2, p=1).
 	Argon2MemoryKiB uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
@@ -83,6 +123,57 @@ func (c Config) Validate() error {
 	}
 	if c.HashConcurrency < 0 {
 		errs = append(errs, fmt.Errorf("GOJOSER_HASH_CONCURRENCY must be 0 (one per core) or more, got %d", c.HashConcurrency))
+	}
+	for name, t := range map[string]string{
+		"GOJOSER_ACTIVATION_URL": c.ActivationURL, "GOJOSER_PASSWORD_RESET_CONFIRM_URL": c.PasswordResetConfirmURL,
+		"GOJOSER_USERNAME_RESET_CONFIRM_URL": c.UsernameResetConfirmURL, "GOJOSER_EMAIL_CHANGE_CONFIRM_URL": c.EmailChangeConfirmURL,
+	} {
+		if !strings.Contains(t, "{uid}") || !strings.Contains(t, "{token}") || strings.Contains(t, "://") {
+			errs = append(errs, fmt.Errorf("%s must be a frontend path containing {uid} and {token} (the link is {protocol}://{domain}/<template>), got %q", name, t))
+		}
+	}
+	if p := c.EmailFrontendProtocol; p != "" && p != "http" && p != "https" {
+		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_FRONTEND_PROTOCOL must be http or https, got %q", p))
+	}
+	if strings.ContainsAny(c.EmailFrontendDomain, "/ ") {
+		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_FRONTEND_DOMAIN must be a host[:port], got %q", c.EmailFrontendDomain))
+	}
+	if _, err := netmail.ParseAddress(c.DefaultFromEmail); err != nil {
+		errs = append(errs, fmt.Errorf("GOJOSER_DEFAULT_FROM_EMAIL is not an address: %q", c.DefaultFromEmail))
+	}
+	for name, d := range map[string]time.Duration{
+		"GOJOSER_ACTIVATION_LINK_LIFETIME": c.ActivationLinkLifetime, "GOJOSER_PASSWORD_RESET_LINK_LIFETIME": c.PasswordResetLinkLifetime,
+		"GOJOSER_USERNAME_RESET_LINK_LIFETIME": c.UsernameResetLinkLifetime, "GOJOSER_EMAIL_CHANGE_LINK_LIFETIME": c.EmailChangeLinkLifetime,
+		"GOJOSER_EMAIL_TIMEOUT": c.EmailTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+		}
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("GOJOSER_SECRET_KEY must be at least 32 characters (or unset, to use a generated one)"))
+	}
+	switch c.EmailBackend {
+	case "console":
+	case "file":
+		if c.EmailFilePath == "" {
+			errs = append(errs, errors.New("GOJOSER_EMAIL_FILE_PATH must be set for the file backend"))
+		}
+	case "smtp":
+		if c.EmailHost == "" {
+			errs = append(errs, errors.New("GOJOSER_EMAIL_HOST must be set for the smtp backend"))
+		}
+		if c.EmailSecurity != "starttls" && c.EmailSecurity != "tls" && c.EmailSecurity != "none" {
+			errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_SECURITY must be starttls, tls or none, got %q", c.EmailSecurity))
+		}
+		if c.EmailPort < 0 || c.EmailPort > 65535 {
+			errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_PORT must be a port number, got %d", c.EmailPort))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_BACKEND must be console, file or smtp, got %q", c.EmailBackend))
+	}
+	if c.EmailMaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_MAX_ATTEMPTS must be at least 1, got %d", c.EmailMaxAttempts))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))

@@ -54,6 +54,11 @@ func toHTTP(err error) (httpError, bool) {
 		return httpError{http.StatusForbidden, detail{perr.Detail}}, true
 	case errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied):
 		return httpError{http.StatusUnauthorized, detail{auth.ErrNotAuthenticated.Detail}}, true
+	case errors.As(err, new(users.EmailNotFoundError)):
+		// Djoser raises this outside is_valid(), so DRF renders a bare list, not an object.
+		return httpError{http.StatusBadRequest, []string{err.Error()}}, true
+	case errors.Is(err, users.ErrActivationDisabled):
+		return httpError{http.StatusBadRequest, detail{"Account activation is disabled."}}, true
 	case errors.Is(err, users.ErrNotFound):
 		return httpError{http.StatusNotFound, detail{"Not found."}}, true
 	case errors.As(err, &derr), errors.As(err, &rerr):

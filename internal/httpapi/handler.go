@@ -64,7 +64,7 @@ func (h *Handler) CreateUser(ctx context.Context, req *oas.UserCreateRequest) (o
 	r, err := h.users.Register(ctx, users.RegisterInput{
 		Username: value(req.Username), Email: value(req.Email),
 		Password: value(req.Password), RePassword: value(req.RePassword),
-	})
+	}, site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (h *Handler) updateMe(ctx context.Context, req *oas.UserUpdateRequest) (*oa
 	if err := reqbody.Err(ctx); err != nil {
 		return nil, err
 	}
-	u, err := h.users.Update(ctx, v.UserID, users.UpdateInput{Email: value(req.Email)})
+	u, err := h.users.Update(ctx, v.UserID, users.UpdateInput{Email: value(req.Email)}, site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (h *Handler) updateUser(ctx context.Context, req *oas.UserUpdateRequest, id
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.users.Update(ctx, id, users.UpdateInput{Email: value(req.Email)})
+	u, err := h.users.Update(ctx, id, users.UpdateInput{Email: value(req.Email)}, site(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -26,5 +26,5 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger) (http.Handler,
 	if err != nil {
 		return nil, err
 	}
-	return observe(log, &compat{next: reqbody.Middleware(srv), routes: srv, authn: authn}), nil
+	return observe(log, &compat{next: withSite(reqbody.Middleware(srv)), routes: srv, authn: authn}), nil
 }

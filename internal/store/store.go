@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite", pure Go
 
 	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/role"
 	_ "github.com/gojoser/gojoser/ent/runtime" // schema defaults and hooks
 )
@@ -103,4 +105,31 @@ func WithTx(ctx context.Context, c *ent.Client, fn func(tx *ent.Tx) error) (err 
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// secretKeyName is the Meta row holding the generated secret key.
+const secretKeyName = "secret_key"
+
+// SecretKey returns the key generated for this database, creating it on first use. Every node that
+// shares the database shares the key, so links minted by one node check on another.
+func SecretKey(ctx context.Context, c *ent.Client) ([]byte, error) {
+	if m, err := c.Meta.Query().Where(meta.Key(secretKeyName)).Only(ctx); err == nil {
+		return m.Value, nil
+	} else if !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("read secret key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	err := c.Meta.Create().SetKey(secretKeyName).SetValue(key).OnConflictColumns(meta.FieldKey).DoNothing().Exec(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store secret key: %w", err)
+	}
+	// Another node may have won the race; its key is the one.
+	m, err := c.Meta.Query().Where(meta.Key(secretKeyName)).Only(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read secret key: %w", err)
+	}
+	return m.Value, nil
 }

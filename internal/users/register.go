@@ -7,8 +7,9 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/mail"
+	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
-	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
@@ -26,7 +27,7 @@ type Registered struct {
 
 // Register validates in the way Djoser's UserCreateSerializer does (field errors in field order first,
 // then the password validators, then the retype check) and creates the user.
-func (s *Service) Register(ctx context.Context, in RegisterInput) (Registered, error) {
+func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Site) (Registered, error) {
 	var errs validation.Errors
 	email, _, _ := emailField.Clean(&errs, "email", in.Email)
 	username, _, usernameOK := usernameField.Clean(&errs, "username", in.Username)
@@ -61,16 +62,27 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Registered, e
 		return Registered{}, fmt.Errorf("hash password: %w", err)
 	}
 	var out Registered
-	err = store.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		u, err := tx.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).Save(ctx)
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		// With SEND_ACTIVATION_EMAIL the account waits for its activation link.
+		u, err := tx.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).
+			SetIsActive(!s.settings.SendActivationEmail).Save(ctx)
 		if err != nil {
 			return err
 		}
 		out.User = fromEnt(u)
 		if s.settings.CreateTokenOnRegister {
-			out.Token, err = issueToken(ctx, tx.Client(), u.ID, "")
+			if out.Token, err = issueToken(ctx, tx.Client(), u.ID, ""); err != nil {
+				return err
+			}
 		}
-		return err
+		switch {
+		case email == "":
+		case s.settings.SendActivationEmail:
+			return s.enqueue(ctx, tx, userMail(mail.Activation, u.ID, site))
+		case s.settings.SendConfirmationEmail:
+			return s.enqueue(ctx, tx, userMail(mail.Confirmation, u.ID, site))
+		}
+		return nil
 	})
 	// The existence check above races with concurrent registrations; the unique index decides, and the
 	// loser gets the same answer it would have got a moment later.

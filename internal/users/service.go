@@ -15,6 +15,9 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/links"
+	"github.com/gojoser/gojoser/internal/mail"
+	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/validation"
 )
@@ -24,23 +27,55 @@ type Settings struct {
 	HideUsers                bool
 	UserCreatePasswordRetype bool
 	CreateTokenOnRegister    bool
+
+	SendActivationEmail              bool
+	SendConfirmationEmail            bool
+	PasswordChangedEmailConfirmation bool
+	UsernameChangedEmailConfirmation bool
+	SetPasswordRetype                bool
+	PasswordResetConfirmRetype       bool
+	SetUsernameRetype                bool
+	UsernameResetConfirmRetype       bool
+	LogoutOnPasswordChange           bool
+	// ShowEmailNotFound is PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND or USERNAME_RESET_SHOW_EMAIL_NOT_FOUND:
+	// in Djoser either one turns the error on for every request by address.
+	ShowEmailNotFound bool
+	// EmailChangeConfirm keeps a changed email pending until the new address confirms it.
+	EmailChangeConfirm bool
+
+	ActivationLinkLifetime    time.Duration
+	PasswordResetLinkLifetime time.Duration
+	UsernameResetLinkLifetime time.Duration
+	EmailChangeLinkLifetime   time.Duration
 }
 
 // Service implements the user endpoints' rules.
 type Service struct {
 	db       *ent.Client
 	hasher   *password.Hasher
+	links    *links.Generator
 	settings Settings
 	log      *slog.Logger
 	now      func() time.Time
+	wake     func()
 }
 
-// NewService returns a Service; now may be nil (time.Now).
-func NewService(db *ent.Client, hasher *password.Hasher, s Settings, log *slog.Logger, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
+// Deps are what a Service works with.
+type Deps struct {
+	DB     *ent.Client
+	Hasher *password.Hasher
+	Links  *links.Generator
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
+	Wake   func()           // called after a transaction that queued mail; may be nil
+}
+
+// NewService returns a Service.
+func NewService(d Deps, s Settings) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	return &Service{db: db, hasher: hasher, settings: s, log: log, now: now}
+	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
 }
 
 // User is the public face of an account.
@@ -139,59 +174,85 @@ type UpdateInput struct {
 	Email validation.Value
 }
 
-// Update applies in to user id (authorised with Target) and returns the result.
-func (s *Service) Update(ctx context.Context, id int, in UpdateInput) (User, error) {
+// Update applies in to user id (authorised with Target) and returns the result. A changed email either
+// waits for confirmation from the new address (EMAIL_CHANGE_CONFIRM) or, as in Djoser, applies at once
+// and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated.
+func (s *Service) Update(ctx context.Context, id int, in UpdateInput, site outbox.Site) (User, error) {
 	var errs validation.Errors
 	email, present, _ := emailField.Clean(&errs, "email", in.Email)
 	if err := errs.Err(); err != nil {
 		return User{}, err
 	}
-	if !present {
-		return s.Get(ctx, id)
-	}
-	u, err := s.db.User.UpdateOneID(id).SetEmail(normalizeEmail(email)).Save(ctx)
+	var out *ent.User
+	err := s.commit(ctx, func(tx *ent.Tx) error {
+		u, err := tx.User.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		email = normalizeEmail(email)
+		if !present || email == u.Email {
+			out = u
+			if present && u.PendingEmail != "" {
+				// Asking for the current address again cancels a pending change.
+				out, err = tx.User.UpdateOneID(id).SetPendingEmail("").Save(ctx)
+			}
+			return err
+		}
+		upd := tx.User.UpdateOneID(id)
+		var msgs []outbox.Message
+		switch {
+		case s.settings.EmailChangeConfirm && email != "":
+			upd.SetPendingEmail(email)
+			msgs = append(msgs, outbox.Message{Kind: string(mail.EmailChangeConfirm), UserID: &id, Recipient: email, Site: site})
+			if u.Email != "" {
+				msgs = append(msgs, outbox.Message{Kind: string(mail.EmailChangeNotice), UserID: &id, Recipient: u.Email, Site: site})
+			}
+		default:
+			upd.SetEmail(email).SetPendingEmail("").AddLinkVersion(1)
+			// Djoser deactivates even when the new address is blank, which locks the user out for good;
+			// without an address there is nothing to activate, so the account stays as it is.
+			if s.settings.SendActivationEmail && !s.settings.EmailChangeConfirm && email != "" {
+				upd.SetIsActive(false)
+				msgs = append(msgs, userMail(mail.Activation, id, site))
+			}
+			if s.settings.EmailChangeConfirm && u.Email != "" {
+				msgs = append(msgs, outbox.Message{Kind: string(mail.EmailChangeNotice), UserID: &id, Recipient: u.Email, Site: site})
+			}
+		}
+		if out, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		return s.enqueue(ctx, tx, msgs...)
+	})
 	if ent.IsNotFound(err) {
 		return User{}, ErrNotFound
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("update user %d: %w", id, err)
 	}
-	return fromEnt(u), nil
+	return fromEnt(out), nil
 }
 
 // Delete removes user id (authorised with Target) once v proves who they are with their own current
 // password. Tokens and role grants go with the user, in one statement, by foreign-key cascade.
 func (s *Service) Delete(ctx context.Context, v *auth.Viewer, id int, currentPassword validation.Value) error {
-	if err := s.checkCurrentPassword(ctx, v.UserID, currentPassword); err != nil {
+	me, err := s.db.User.Get(ctx, v.UserID)
+	if err != nil {
+		return fmt.Errorf("get user %d: %w", v.UserID, err)
+	}
+	var errs validation.Errors
+	if err := s.verifyCurrentPassword(ctx, &errs, me, currentPassword); err != nil {
 		return err
 	}
-	err := s.db.User.DeleteOneID(id).Exec(ctx)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	err = s.db.User.DeleteOneID(id).Exec(ctx)
 	if ent.IsNotFound(err) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("delete user %d: %w", id, err)
-	}
-	return nil
-}
-
-// checkCurrentPassword validates a current_password field against user id's password.
-func (s *Service) checkCurrentPassword(ctx context.Context, id int, in validation.Value) error {
-	var errs validation.Errors
-	pw, _, ok := passwordField.Clean(&errs, "current_password", in)
-	if !ok {
-		return errs.Err()
-	}
-	u, err := s.db.User.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("get user %d: %w", id, err)
-	}
-	match, _, err := s.hasher.Verify(ctx, pw, u.Password)
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if !match {
-		return validation.Field("current_password", msgInvalidPassword)
 	}
 	return nil
 }

@@ -62,7 +62,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	}
 	var key string
 	err = store.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		upd := tx.User.UpdateOneID(u.ID).SetLastLogin(s.now())
+		// A login ends every outstanding account link, as Django's last_login in the token hash does.
+		upd := tx.User.UpdateOneID(u.ID).SetLastLogin(s.now()).AddLinkVersion(1)
 		if rehash != "" {
 			upd.SetPassword(rehash)
 		}

@@ -1,0 +1,408 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/predicate"
+	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/links"
+	"github.com/gojoser/gojoser/internal/mail"
+	"github.com/gojoser/gojoser/internal/outbox"
+	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/validation"
+)
+
+// The account flows of Djoser's §3: activation, resend, set/reset password, set/reset username, and
+// gojoser's confirmed email change. Each validates in Djoser's order (field errors, then object-level
+// checks, then uid, then token), changes the user and queues its mails in one transaction.
+
+var (
+	requiredChar      = validation.Char{Required: true}
+	requestEmailField = validation.Char{Required: true, Rules: []string{"email"}}
+	newUsernameField  = validation.Char{Required: true, Rules: []string{"username", "max=150"}}
+)
+
+// EmailNotFoundError is Djoser's bare-list 400 ["User with given email does not exist."], given only
+// when a SHOW_EMAIL_NOT_FOUND setting asks for it.
+type EmailNotFoundError struct{}
+
+func (EmailNotFoundError) Error() string { return msgEmailNotFound }
+
+// ErrActivationDisabled answers resend_activation when SEND_ACTIVATION_EMAIL is off.
+var ErrActivationDisabled = errors.New("account activation is disabled")
+
+// stateOf is what a user's links are bound to.
+func stateOf(u *ent.User) links.State {
+	return links.State{UserID: u.ID, LinkVersion: u.LinkVersion, Email: u.Email, PendingEmail: u.PendingEmail, PasswordHash: u.Password}
+}
+
+func (s *Service) enqueue(ctx context.Context, tx *ent.Tx, msgs ...outbox.Message) error {
+	return outbox.Enqueue(ctx, tx.Client(), s.now(), msgs...)
+}
+
+// commit runs fn in a transaction and wakes the mail worker when it committed.
+func (s *Service) commit(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	if err := store.WithTx(ctx, s.db, fn); err != nil {
+		return err
+	}
+	if s.wake != nil {
+		s.wake()
+	}
+	return nil
+}
+
+func userMail(kind mail.Kind, id int, site outbox.Site) outbox.Message {
+	return outbox.Message{Kind: string(kind), UserID: &id, Site: site}
+}
+
+// resolveUID is Djoser's uid check: base64 of an existing user's id.
+func (s *Service) resolveUID(ctx context.Context, uid validation.Value) (*ent.User, error) {
+	if !uid.Set || uid.Null || uid.S == "" {
+		return nil, validation.Field("uid", msgInvalidUID)
+	}
+	id, ok := links.DecodeUID(uid.S)
+	if !ok {
+		return nil, validation.Field("uid", msgInvalidUID)
+	}
+	u, err := s.db.User.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, validation.Field("uid", msgInvalidUID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// checkLink resolves uid and checks token for purpose p, reporting Djoser's uid and token errors.
+func (s *Service) checkLink(ctx context.Context, p links.Purpose, uid, tok validation.Value) (*ent.User, error) {
+	u, err := s.resolveUID(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	if !tok.Set || tok.Null || s.links.Check(p, stateOf(u), tok.S, s.lifetime(p)) != nil {
+		return nil, validation.Field("token", msgInvalidToken)
+	}
+	return u, nil
+}
+
+func (s *Service) lifetime(p links.Purpose) time.Duration {
+	switch p {
+	case links.Activation:
+		return s.settings.ActivationLinkLifetime
+	case links.PasswordReset:
+		return s.settings.PasswordResetLinkLifetime
+	case links.UsernameReset:
+		return s.settings.UsernameResetLinkLifetime
+	}
+	return s.settings.EmailChangeLinkLifetime
+}
+
+// Activate is POST /auth/users/activation/.
+func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site outbox.Site) error {
+	var errs validation.Errors
+	requiredChar.Clean(&errs, "uid", uid)
+	requiredChar.Clean(&errs, "token", tok)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	u, err := s.checkLink(ctx, links.Activation, uid, tok)
+	if err != nil {
+		return err
+	}
+	if u.IsActive {
+		return ErrStaleToken
+	}
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		// Only one of two simultaneous activations wins; the other is told the token is stale.
+		n, err := tx.User.Update().Where(user.ID(u.ID), user.IsActive(false)).SetIsActive(true).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("activate user %d: %w", u.ID, err)
+		}
+		if n == 0 {
+			return ErrStaleToken
+		}
+		if s.settings.SendConfirmationEmail && u.Email != "" {
+			return s.enqueue(ctx, tx, userMail(mail.Confirmation, u.ID, site))
+		}
+		return nil
+	})
+}
+
+// RequestByEmail is reset_password, reset_username and resend_activation. Unless a SHOW_EMAIL_NOT_FOUND
+// setting asks otherwise, the answer and the work done do not depend on whether the address is known:
+// the request is queued as is and the mail worker looks the address up.
+func (s *Service) RequestByEmail(ctx context.Context, kind mail.Kind, email validation.Value, site outbox.Site) error {
+	var errs validation.Errors
+	addr, _, _ := requestEmailField.Clean(&errs, "email", email)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if s.settings.ShowEmailNotFound {
+		n, err := s.db.User.Query().Where(eligible(kind, addr)...).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("look up email: %w", err)
+		}
+		if n == 0 {
+			return EmailNotFoundError{}
+		}
+	}
+	if kind == mail.Activation && !s.settings.SendActivationEmail {
+		return ErrActivationDisabled
+	}
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		return s.enqueue(ctx, tx, outbox.Message{Kind: string(kind), Recipient: addr, Site: site})
+	})
+}
+
+// eligible is who a request by address mails: active users with a usable password for resets,
+// inactive ones for a new activation link. The lookup is exact, as Django's.
+func eligible(kind mail.Kind, email string) []predicate.User {
+	return []predicate.User{
+		user.Email(email),
+		user.IsActive(kind != mail.Activation),
+		user.PasswordNEQ(password.Unusable),
+	}
+}
+
+// SetPasswordInput is POST /auth/users/set_password/.
+type SetPasswordInput struct {
+	NewPassword, ReNewPassword, CurrentPassword validation.Value
+}
+
+// SetPassword changes v's password after checking their current one.
+func (s *Service) SetPassword(ctx context.Context, v *auth.Viewer, in SetPasswordInput, site outbox.Site) error {
+	u, err := s.db.User.Get(ctx, v.UserID)
+	if err != nil {
+		return fmt.Errorf("get user %d: %w", v.UserID, err)
+	}
+	var errs validation.Errors
+	pw, _, _ := passwordField.Clean(&errs, "new_password", in.NewPassword)
+	var re string
+	if s.settings.SetPasswordRetype {
+		re, _, _ = passwordField.Clean(&errs, "re_new_password", in.ReNewPassword)
+	}
+	if err := s.verifyCurrentPassword(ctx, &errs, u, in.CurrentPassword); err != nil {
+		return err
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
+		return validation.Field("new_password", msgs...)
+	}
+	if s.settings.SetPasswordRetype && pw != re {
+		return validation.Field(validation.NonField, msgPasswordMismatch)
+	}
+	return s.changePassword(ctx, u, pw, false, site)
+}
+
+// changePassword stores a new password and does what a password change implies, in one transaction.
+func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, touchLogin bool, site outbox.Site) error {
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		upd := tx.User.UpdateOneID(u.ID).SetPassword(hash).AddLinkVersion(1)
+		if touchLogin {
+			upd.SetLastLogin(s.now())
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return fmt.Errorf("set password of user %d: %w", u.ID, err)
+		}
+		if s.settings.LogoutOnPasswordChange {
+			if _, err := tx.Token.Delete().Where(token.UserID(u.ID)).Exec(ctx); err != nil {
+				return fmt.Errorf("revoke tokens of user %d: %w", u.ID, err)
+			}
+		}
+		if s.settings.PasswordChangedEmailConfirmation && u.Email != "" {
+			return s.enqueue(ctx, tx, userMail(mail.PasswordChanged, u.ID, site))
+		}
+		return nil
+	})
+	if err == nil {
+		s.log.InfoContext(ctx, "password changed", "user_id", u.ID, "tokens_revoked", s.settings.LogoutOnPasswordChange)
+	}
+	return err
+}
+
+// ResetPasswordConfirmInput is POST /auth/users/reset_password_confirm/.
+type ResetPasswordConfirmInput struct {
+	UID, Token, NewPassword, ReNewPassword validation.Value
+}
+
+// ResetPasswordConfirm sets a password from a reset link. Djoser's order: field errors, the password
+// validators, the retype check, then uid, then token.
+func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConfirmInput, site outbox.Site) error {
+	var errs validation.Errors
+	requiredChar.Clean(&errs, "uid", in.UID)
+	requiredChar.Clean(&errs, "token", in.Token)
+	pw, _, _ := passwordField.Clean(&errs, "new_password", in.NewPassword)
+	var re string
+	if s.settings.PasswordResetConfirmRetype {
+		re, _, _ = passwordField.Clean(&errs, "re_new_password", in.ReNewPassword)
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if msgs := password.Validate(pw, nil); msgs != nil {
+		return validation.Field("new_password", msgs...)
+	}
+	if s.settings.PasswordResetConfirmRetype && pw != re {
+		return validation.Field(validation.NonField, msgPasswordMismatch)
+	}
+	u, err := s.checkLink(ctx, links.PasswordReset, in.UID, in.Token)
+	if err != nil {
+		return err
+	}
+	// Djoser checks similarity against AnonymousUser here, so it never fires; we check the real user.
+	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
+		return validation.Field("new_password", msgs...)
+	}
+	return s.changePassword(ctx, u, pw, true, site)
+}
+
+// SetUsernameInput is POST /auth/users/set_username/.
+type SetUsernameInput struct {
+	CurrentPassword, NewUsername, ReNewUsername validation.Value
+}
+
+// SetUsername changes v's username after checking their current password.
+func (s *Service) SetUsername(ctx context.Context, v *auth.Viewer, in SetUsernameInput, site outbox.Site) error {
+	u, err := s.db.User.Get(ctx, v.UserID)
+	if err != nil {
+		return fmt.Errorf("get user %d: %w", v.UserID, err)
+	}
+	var errs validation.Errors
+	if err := s.verifyCurrentPassword(ctx, &errs, u, in.CurrentPassword); err != nil {
+		return err
+	}
+	name, _, err := s.cleanNewUsername(ctx, &errs, in.NewUsername, in.ReNewUsername, s.settings.SetUsernameRetype)
+	if err != nil {
+		return err
+	}
+	return s.changeUsername(ctx, u, name, false, site)
+}
+
+// cleanNewUsername validates new_username (format, uniqueness, including against the user's own
+// current name, as Djoser does) and its retype, returning every field error first.
+func (s *Service) cleanNewUsername(ctx context.Context, errs *validation.Errors, nv, rv validation.Value, retype bool) (string, string, error) {
+	name, _, ok := newUsernameField.Clean(errs, "new_username", nv)
+	name = normalizeUsername(name)
+	if ok {
+		taken, err := s.db.User.Query().Where(user.Username(name)).Exist(ctx)
+		if err != nil {
+			return "", "", fmt.Errorf("check username: %w", err)
+		}
+		if taken {
+			errs.Add("new_username", msgUsernameTaken)
+		}
+	}
+	var re string
+	if retype {
+		re, _, _ = requiredChar.Clean(errs, "re_new_username", rv)
+	}
+	if err := errs.Err(); err != nil {
+		return "", "", err
+	}
+	if retype && name != normalizeUsername(re) {
+		return "", "", validation.Field(validation.NonField, msgUsernameMismatch)
+	}
+	return name, re, nil
+}
+
+func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, fromLink bool, site outbox.Site) error {
+	err := s.commit(ctx, func(tx *ent.Tx) error {
+		upd := tx.User.UpdateOneID(u.ID).SetUsername(name)
+		if fromLink {
+			upd.SetLastLogin(s.now()).AddLinkVersion(1)
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return err
+		}
+		if s.settings.UsernameChangedEmailConfirmation && u.Email != "" {
+			return s.enqueue(ctx, tx, userMail(mail.UsernameChanged, u.ID, site))
+		}
+		return nil
+	})
+	if ent.IsConstraintError(err) {
+		return validation.Field("new_username", msgUsernameTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("set username of user %d: %w", u.ID, err)
+	}
+	return nil
+}
+
+// ResetUsernameConfirmInput is POST /auth/users/reset_username_confirm/.
+type ResetUsernameConfirmInput struct {
+	UID, Token, NewUsername, ReNewUsername validation.Value
+}
+
+// ResetUsernameConfirm sets a username from a reset link. uid and token are not declared fields in
+// Djoser here, so they have no "required" errors: a missing one is simply invalid.
+func (s *Service) ResetUsernameConfirm(ctx context.Context, in ResetUsernameConfirmInput, site outbox.Site) error {
+	var errs validation.Errors
+	name, _, err := s.cleanNewUsername(ctx, &errs, in.NewUsername, in.ReNewUsername, s.settings.UsernameResetConfirmRetype)
+	if err != nil {
+		return err
+	}
+	u, err := s.checkLink(ctx, links.UsernameReset, in.UID, in.Token)
+	if err != nil {
+		return err
+	}
+	return s.changeUsername(ctx, u, name, true, site)
+}
+
+// ConfirmEmailChange applies a pending email change from the link sent to the new address.
+func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Value) error {
+	var errs validation.Errors
+	requiredChar.Clean(&errs, "uid", uid)
+	requiredChar.Clean(&errs, "token", tok)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	u, err := s.checkLink(ctx, links.EmailChange, uid, tok)
+	if err != nil {
+		return err
+	}
+	if u.PendingEmail == "" {
+		return validation.Field("token", msgInvalidToken)
+	}
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		n, err := tx.User.Update().
+			Where(user.ID(u.ID), user.PendingEmail(u.PendingEmail), user.LinkVersion(u.LinkVersion)).
+			SetEmail(u.PendingEmail).SetPendingEmail("").AddLinkVersion(1).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("confirm email of user %d: %w", u.ID, err)
+		}
+		if n == 0 {
+			return validation.Field("token", msgInvalidToken)
+		}
+		return nil
+	})
+}
+
+// verifyCurrentPassword is the current_password field: required, then checked against u.
+func (s *Service) verifyCurrentPassword(ctx context.Context, errs *validation.Errors, u *ent.User, in validation.Value) error {
+	pw, _, ok := passwordField.Clean(errs, "current_password", in)
+	if !ok {
+		return nil
+	}
+	match, _, err := s.hasher.Verify(ctx, pw, u.Password)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if !match {
+		errs.Add("current_password", msgInvalidPassword)
+	}
+	return nil
+}
