@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
+	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/schema"
 	"github.com/gojoser/gojoser/ent/token"
@@ -63,6 +64,16 @@ func init() {
 	outboxmessageDescCreatedAt := outboxmessageFields[10].Descriptor()
 	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
 	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescJti is the schema descriptor for jti field.
+	refreshtokenDescJti := refreshtokenFields[0].Descriptor()
+	// refreshtoken.JtiValidator is a validator for the "jti" field. It is called by the builders before save.
+	refreshtoken.JtiValidator = refreshtokenDescJti.Validators[0].(func(string) error)
+	// refreshtokenDescFamily is the schema descriptor for family field.
+	refreshtokenDescFamily := refreshtokenFields[2].Descriptor()
+	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
+	refreshtoken.FamilyValidator = refreshtokenDescFamily.Validators[0].(func(string) error)
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
 	// roleDescName is the schema descriptor for name field.

@@ -39,5 +39,6 @@ func (User) Edges() []ent.Edge {
 		// Deleting a user deletes their tokens in the same statement.
 		edge.To("tokens", Token.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("roles", Role.Type),
+		edge.To("refresh_tokens", RefreshToken.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }

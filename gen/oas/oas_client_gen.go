@@ -73,6 +73,13 @@ type Invoker interface {
 	//
 	// DELETE /auth/users/{id}/
 	DeleteUser(ctx context.Context, request *UserDeleteRequest, params DeleteUserParams) (DeleteUserRes, error)
+	// GetJWKS invokes getJWKS operation.
+	//
+	// The JSON Web Key Set of the EdDSA or ES256 signing keys (current first, then retired keys whose
+	// tokens may still be live), each with its `kid`. Empty for HS256.
+	//
+	// GET /.well-known/jwks.json
+	GetJWKS(ctx context.Context) (*JWKS, error)
 	// GetMe invokes getMe operation.
 	//
 	// The user the request is authenticated as.
@@ -97,6 +104,34 @@ type Invoker interface {
 	//
 	// PUT /auth/users/{id}/roles/{role}/
 	GrantRole(ctx context.Context, params GrantRoleParams) (GrantRoleRes, error)
+	// JwtBlacklist invokes jwtBlacklist operation.
+	//
+	// SimpleJWT's TokenBlacklistView. The refresh token stops working at once; JWT logout.
+	//
+	// POST /auth/jwt/blacklist/
+	JwtBlacklist(ctx context.Context, request *JWTRefreshRequest) (JwtBlacklistRes, error)
+	// JwtCreate invokes jwtCreate operation.
+	//
+	// SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
+	// and inactive users all get 401 `No active account found with the given credentials`, with
+	// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+	//
+	// POST /auth/jwt/create/
+	JwtCreate(ctx context.Context, request *JWTCreateRequest) (JwtCreateRes, error)
+	// JwtRefresh invokes jwtRefresh operation.
+	//
+	// SimpleJWT's TokenRefreshView: `{"access"}`. With `GOJOSER_JWT_ROTATE_REFRESH_TOKENS=true` the answer
+	// also carries a new `refresh` and the presented one is retired; presenting a retired token again
+	// after `GOJOSER_JWT_ROTATION_GRACE` revokes its whole family (reuse detection).
+	//
+	// POST /auth/jwt/refresh/
+	JwtRefresh(ctx context.Context, request *JWTRefreshRequest) (JwtRefreshRes, error)
+	// JwtVerify invokes jwtVerify operation.
+	//
+	// SimpleJWT's TokenVerifyView. `{}` for a valid access or refresh token that is not blacklisted.
+	//
+	// POST /auth/jwt/verify/
+	JwtVerify(ctx context.Context, request *JWTVerifyRequest) (JwtVerifyRes, error)
 	// ListRoles invokes listRoles operation.
 	//
 	// Admin only.
@@ -980,6 +1015,87 @@ func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest,
 	return result, nil
 }
 
+// GetJWKS invokes getJWKS operation.
+//
+// The JSON Web Key Set of the EdDSA or ES256 signing keys (current first, then retired keys whose
+// tokens may still be live), each with its `kid`. Empty for HS256.
+//
+// GET /.well-known/jwks.json
+func (c *Client) GetJWKS(ctx context.Context) (*JWKS, error) {
+	res, err := c.sendGetJWKS(ctx)
+	return res, err
+}
+
+func (c *Client) sendGetJWKS(ctx context.Context) (res *JWKS, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getJWKS"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/.well-known/jwks.json"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetJWKSOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/.well-known/jwks.json"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetJWKSResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // GetMe invokes getMe operation.
 //
 // The user the request is authenticated as.
@@ -1482,6 +1598,342 @@ func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res
 
 	stage = "DecodeResponse"
 	result, err := decodeGrantRoleResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// JwtBlacklist invokes jwtBlacklist operation.
+//
+// SimpleJWT's TokenBlacklistView. The refresh token stops working at once; JWT logout.
+//
+// POST /auth/jwt/blacklist/
+func (c *Client) JwtBlacklist(ctx context.Context, request *JWTRefreshRequest) (JwtBlacklistRes, error) {
+	res, err := c.sendJwtBlacklist(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendJwtBlacklist(ctx context.Context, request *JWTRefreshRequest) (res JwtBlacklistRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("jwtBlacklist"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/jwt/blacklist/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, JwtBlacklistOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/jwt/blacklist/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeJwtBlacklistRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeJwtBlacklistResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// JwtCreate invokes jwtCreate operation.
+//
+// SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
+// and inactive users all get 401 `No active account found with the given credentials`, with
+// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+//
+// POST /auth/jwt/create/
+func (c *Client) JwtCreate(ctx context.Context, request *JWTCreateRequest) (JwtCreateRes, error) {
+	res, err := c.sendJwtCreate(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendJwtCreate(ctx context.Context, request *JWTCreateRequest) (res JwtCreateRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("jwtCreate"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/jwt/create/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, JwtCreateOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/jwt/create/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeJwtCreateRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeJwtCreateResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// JwtRefresh invokes jwtRefresh operation.
+//
+// SimpleJWT's TokenRefreshView: `{"access"}`. With `GOJOSER_JWT_ROTATE_REFRESH_TOKENS=true` the answer
+// also carries a new `refresh` and the presented one is retired; presenting a retired token again
+// after `GOJOSER_JWT_ROTATION_GRACE` revokes its whole family (reuse detection).
+//
+// POST /auth/jwt/refresh/
+func (c *Client) JwtRefresh(ctx context.Context, request *JWTRefreshRequest) (JwtRefreshRes, error) {
+	res, err := c.sendJwtRefresh(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendJwtRefresh(ctx context.Context, request *JWTRefreshRequest) (res JwtRefreshRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("jwtRefresh"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/jwt/refresh/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, JwtRefreshOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/jwt/refresh/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeJwtRefreshRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeJwtRefreshResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// JwtVerify invokes jwtVerify operation.
+//
+// SimpleJWT's TokenVerifyView. `{}` for a valid access or refresh token that is not blacklisted.
+//
+// POST /auth/jwt/verify/
+func (c *Client) JwtVerify(ctx context.Context, request *JWTVerifyRequest) (JwtVerifyRes, error) {
+	res, err := c.sendJwtVerify(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendJwtVerify(ctx context.Context, request *JWTVerifyRequest) (res JwtVerifyRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("jwtVerify"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/auth/jwt/verify/"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, JwtVerifyOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/jwt/verify/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeJwtVerifyRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeJwtVerifyResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

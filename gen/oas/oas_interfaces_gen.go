@@ -41,6 +41,22 @@ type GrantRoleRes interface {
 	grantRoleRes()
 }
 
+type JwtBlacklistRes interface {
+	jwtBlacklistRes()
+}
+
+type JwtCreateRes interface {
+	jwtCreateRes()
+}
+
+type JwtRefreshRes interface {
+	jwtRefreshRes()
+}
+
+type JwtVerifyRes interface {
+	jwtVerifyRes()
+}
+
 type ListRolesRes interface {
 	listRolesRes()
 }

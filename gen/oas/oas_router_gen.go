@@ -11,14 +11,26 @@ import (
 )
 
 var (
+	rn15AllowedHeaders = map[string]string{
+		"POST": "Content-Type",
+	}
+	rn17AllowedHeaders = map[string]string{
+		"POST": "Content-Type",
+	}
+	rn18AllowedHeaders = map[string]string{
+		"POST": "Content-Type",
+	}
+	rn19AllowedHeaders = map[string]string{
+		"POST": "Content-Type",
+	}
 	rn5AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
 		"POST": "Authorization,Content-Type",
 	}
-	rn25AllowedHeaders = map[string]string{
+	rn32AllowedHeaders = map[string]string{
 		"POST": "Authorization,Content-Type",
 	}
-	rn27AllowedHeaders = map[string]string{
+	rn34AllowedHeaders = map[string]string{
 		"POST": "Authorization",
 	}
 	rn2AllowedHeaders = map[string]string{
@@ -37,22 +49,10 @@ var (
 		"PATCH":  "Authorization,Content-Type",
 		"PUT":    "Authorization,Content-Type",
 	}
-	rn9AllowedHeaders = map[string]string{
+	rn11AllowedHeaders = map[string]string{
 		"GET": "Authorization",
 	}
-	rn13AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
-	}
-	rn15AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
-	}
-	rn17AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
-	}
-	rn19AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
-	}
-	rn21AllowedHeaders = map[string]string{
+	rn20AllowedHeaders = map[string]string{
 		"POST": "Authorization,Content-Type",
 	}
 	rn22AllowedHeaders = map[string]string{
@@ -61,16 +61,28 @@ var (
 	rn24AllowedHeaders = map[string]string{
 		"POST": "Authorization,Content-Type",
 	}
+	rn26AllowedHeaders = map[string]string{
+		"POST": "Authorization,Content-Type",
+	}
+	rn28AllowedHeaders = map[string]string{
+		"POST": "Authorization,Content-Type",
+	}
+	rn29AllowedHeaders = map[string]string{
+		"POST": "Authorization,Content-Type",
+	}
+	rn31AllowedHeaders = map[string]string{
+		"POST": "Authorization,Content-Type",
+	}
 	rn8AllowedHeaders = map[string]string{
 		"DELETE": "Authorization,Content-Type",
 		"GET":    "Authorization",
 		"PATCH":  "Authorization,Content-Type",
 		"PUT":    "Authorization,Content-Type",
 	}
-	rn10AllowedHeaders = map[string]string{
+	rn12AllowedHeaders = map[string]string{
 		"GET": "Authorization",
 	}
-	rn12AllowedHeaders = map[string]string{
+	rn14AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
 		"PUT":    "Authorization",
 	}
@@ -115,9 +127,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		switch elem[0] {
-		case '/': // Prefix: "/auth/"
+		case '/': // Prefix: "/"
 
-			if l := len("/auth/"); len(elem) >= l && elem[0:l] == "/auth/" {
+			if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
 				elem = elem[l:]
 			} else {
 				break
@@ -127,9 +139,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			switch elem[0] {
-			case 'r': // Prefix: "roles/"
+			case '.': // Prefix: ".well-known/jwks.json"
 
-				if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+				if l := len(".well-known/jwks.json"); len(elem) >= l && elem[0:l] == ".well-known/jwks.json" {
 					elem = elem[l:]
 				} else {
 					break
@@ -139,14 +151,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					// Leaf node.
 					switch r.Method {
 					case "GET":
-						s.handleListRolesRequest([0]string{}, elemIsEscaped, w, r)
-					case "POST":
-						s.handleCreateRoleRequest([0]string{}, elemIsEscaped, w, r)
+						s.handleGetJWKSRequest([0]string{}, elemIsEscaped, w, r)
 					default:
 						s.notAllowed(w, r, notAllowedParams{
-							allowedMethods: "GET,POST",
-							allowedHeaders: rn5AllowedHeaders,
-							acceptPost:     "application/json",
+							allowedMethods: "GET",
+							allowedHeaders: nil,
+							acceptPost:     "",
 							acceptPatch:    "",
 						})
 					}
@@ -154,9 +164,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 
-			case 't': // Prefix: "token/log"
+			case 'a': // Prefix: "auth/"
 
-				if l := len("token/log"); len(elem) >= l && elem[0:l] == "token/log" {
+				if l := len("auth/"); len(elem) >= l && elem[0:l] == "auth/" {
 					elem = elem[l:]
 				} else {
 					break
@@ -166,169 +176,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					break
 				}
 				switch elem[0] {
-				case 'i': // Prefix: "in/"
+				case 'j': // Prefix: "jwt/"
 
-					if l := len("in/"); len(elem) >= l && elem[0:l] == "in/" {
+					if l := len("jwt/"); len(elem) >= l && elem[0:l] == "jwt/" {
 						elem = elem[l:]
 					} else {
 						break
 					}
 
 					if len(elem) == 0 {
-						// Leaf node.
-						switch r.Method {
-						case "POST":
-							s.handleTokenLoginRequest([0]string{}, elemIsEscaped, w, r)
-						default:
-							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "POST",
-								allowedHeaders: rn25AllowedHeaders,
-								acceptPost:     "application/json",
-								acceptPatch:    "",
-							})
-						}
-
-						return
-					}
-
-				case 'o': // Prefix: "out/"
-
-					if l := len("out/"); len(elem) >= l && elem[0:l] == "out/" {
-						elem = elem[l:]
-					} else {
 						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch r.Method {
-						case "POST":
-							s.handleTokenLogoutRequest([0]string{}, elemIsEscaped, w, r)
-						default:
-							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "POST",
-								allowedHeaders: rn27AllowedHeaders,
-								acceptPost:     "",
-								acceptPatch:    "",
-							})
-						}
-
-						return
-					}
-
-				}
-
-			case 'u': // Prefix: "users/"
-
-				if l := len("users/"); len(elem) >= l && elem[0:l] == "users/" {
-					elem = elem[l:]
-				} else {
-					break
-				}
-
-				if len(elem) == 0 {
-					switch r.Method {
-					case "GET":
-						s.handleListUsersRequest([0]string{}, elemIsEscaped, w, r)
-					case "POST":
-						s.handleCreateUserRequest([0]string{}, elemIsEscaped, w, r)
-					default:
-						s.notAllowed(w, r, notAllowedParams{
-							allowedMethods: "GET,POST",
-							allowedHeaders: rn2AllowedHeaders,
-							acceptPost:     "application/json",
-							acceptPatch:    "",
-						})
-					}
-
-					return
-				}
-				switch elem[0] {
-				case 'a': // Prefix: "activation/"
-					origElem := elem
-					if l := len("activation/"); len(elem) >= l && elem[0:l] == "activation/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch r.Method {
-						case "POST":
-							s.handleActivateUserRequest([0]string{}, elemIsEscaped, w, r)
-						default:
-							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "POST",
-								allowedHeaders: rn1AllowedHeaders,
-								acceptPost:     "application/json",
-								acceptPatch:    "",
-							})
-						}
-
-						return
-					}
-
-					elem = origElem
-				case 'e': // Prefix: "email_change_confirm/"
-					origElem := elem
-					if l := len("email_change_confirm/"); len(elem) >= l && elem[0:l] == "email_change_confirm/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch r.Method {
-						case "POST":
-							s.handleConfirmEmailChangeRequest([0]string{}, elemIsEscaped, w, r)
-						default:
-							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "POST",
-								allowedHeaders: rn3AllowedHeaders,
-								acceptPost:     "application/json",
-								acceptPatch:    "",
-							})
-						}
-
-						return
-					}
-
-					elem = origElem
-				case 'm': // Prefix: "me/"
-					origElem := elem
-					if l := len("me/"); len(elem) >= l && elem[0:l] == "me/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						switch r.Method {
-						case "DELETE":
-							s.handleDeleteMeRequest([0]string{}, elemIsEscaped, w, r)
-						case "GET":
-							s.handleGetMeRequest([0]string{}, elemIsEscaped, w, r)
-						case "PATCH":
-							s.handlePartialUpdateMeRequest([0]string{}, elemIsEscaped, w, r)
-						case "PUT":
-							s.handleUpdateMeRequest([0]string{}, elemIsEscaped, w, r)
-						default:
-							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "DELETE,GET,PATCH,PUT",
-								allowedHeaders: rn6AllowedHeaders,
-								acceptPost:     "",
-								acceptPatch:    "application/json",
-							})
-						}
-
-						return
 					}
 					switch elem[0] {
-					case 'r': // Prefix: "roles/"
+					case 'b': // Prefix: "blacklist/"
 
-						if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+						if l := len("blacklist/"); len(elem) >= l && elem[0:l] == "blacklist/" {
 							elem = elem[l:]
 						} else {
 							break
@@ -337,12 +199,178 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 						if len(elem) == 0 {
 							// Leaf node.
 							switch r.Method {
-							case "GET":
-								s.handleGetMyRolesRequest([0]string{}, elemIsEscaped, w, r)
+							case "POST":
+								s.handleJwtBlacklistRequest([0]string{}, elemIsEscaped, w, r)
 							default:
 								s.notAllowed(w, r, notAllowedParams{
-									allowedMethods: "GET",
-									allowedHeaders: rn9AllowedHeaders,
+									allowedMethods: "POST",
+									allowedHeaders: rn15AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+					case 'c': // Prefix: "create/"
+
+						if l := len("create/"); len(elem) >= l && elem[0:l] == "create/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleJwtCreateRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn17AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+					case 'r': // Prefix: "refresh/"
+
+						if l := len("refresh/"); len(elem) >= l && elem[0:l] == "refresh/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleJwtRefreshRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn18AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+					case 'v': // Prefix: "verify/"
+
+						if l := len("verify/"); len(elem) >= l && elem[0:l] == "verify/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleJwtVerifyRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn19AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+					}
+
+				case 'r': // Prefix: "roles/"
+
+					if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+						elem = elem[l:]
+					} else {
+						break
+					}
+
+					if len(elem) == 0 {
+						// Leaf node.
+						switch r.Method {
+						case "GET":
+							s.handleListRolesRequest([0]string{}, elemIsEscaped, w, r)
+						case "POST":
+							s.handleCreateRoleRequest([0]string{}, elemIsEscaped, w, r)
+						default:
+							s.notAllowed(w, r, notAllowedParams{
+								allowedMethods: "GET,POST",
+								allowedHeaders: rn5AllowedHeaders,
+								acceptPost:     "application/json",
+								acceptPatch:    "",
+							})
+						}
+
+						return
+					}
+
+				case 't': // Prefix: "token/log"
+
+					if l := len("token/log"); len(elem) >= l && elem[0:l] == "token/log" {
+						elem = elem[l:]
+					} else {
+						break
+					}
+
+					if len(elem) == 0 {
+						break
+					}
+					switch elem[0] {
+					case 'i': // Prefix: "in/"
+
+						if l := len("in/"); len(elem) >= l && elem[0:l] == "in/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleTokenLoginRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn32AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+					case 'o': // Prefix: "out/"
+
+						if l := len("out/"); len(elem) >= l && elem[0:l] == "out/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleTokenLogoutRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn34AllowedHeaders,
 									acceptPost:     "",
 									acceptPatch:    "",
 								})
@@ -353,271 +381,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 					}
 
-					elem = origElem
-				case 'r': // Prefix: "rese"
-					origElem := elem
-					if l := len("rese"); len(elem) >= l && elem[0:l] == "rese" {
-						elem = elem[l:]
-					} else {
-						break
-					}
+				case 'u': // Prefix: "users/"
 
-					if len(elem) == 0 {
-						break
-					}
-					switch elem[0] {
-					case 'n': // Prefix: "nd_activation/"
-
-						if l := len("nd_activation/"); len(elem) >= l && elem[0:l] == "nd_activation/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch r.Method {
-							case "POST":
-								s.handleResendActivationRequest([0]string{}, elemIsEscaped, w, r)
-							default:
-								s.notAllowed(w, r, notAllowedParams{
-									allowedMethods: "POST",
-									allowedHeaders: rn13AllowedHeaders,
-									acceptPost:     "application/json",
-									acceptPatch:    "",
-								})
-							}
-
-							return
-						}
-
-					case 't': // Prefix: "t_"
-
-						if l := len("t_"); len(elem) >= l && elem[0:l] == "t_" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							break
-						}
-						switch elem[0] {
-						case 'p': // Prefix: "password"
-
-							if l := len("password"); len(elem) >= l && elem[0:l] == "password" {
-								elem = elem[l:]
-							} else {
-								break
-							}
-
-							if len(elem) == 0 {
-								break
-							}
-							switch elem[0] {
-							case '/': // Prefix: "/"
-
-								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch r.Method {
-									case "POST":
-										s.handleResetPasswordRequest([0]string{}, elemIsEscaped, w, r)
-									default:
-										s.notAllowed(w, r, notAllowedParams{
-											allowedMethods: "POST",
-											allowedHeaders: rn15AllowedHeaders,
-											acceptPost:     "application/json",
-											acceptPatch:    "",
-										})
-									}
-
-									return
-								}
-
-							case '_': // Prefix: "_confirm/"
-
-								if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch r.Method {
-									case "POST":
-										s.handleResetPasswordConfirmRequest([0]string{}, elemIsEscaped, w, r)
-									default:
-										s.notAllowed(w, r, notAllowedParams{
-											allowedMethods: "POST",
-											allowedHeaders: rn17AllowedHeaders,
-											acceptPost:     "application/json",
-											acceptPatch:    "",
-										})
-									}
-
-									return
-								}
-
-							}
-
-						case 'u': // Prefix: "username"
-
-							if l := len("username"); len(elem) >= l && elem[0:l] == "username" {
-								elem = elem[l:]
-							} else {
-								break
-							}
-
-							if len(elem) == 0 {
-								break
-							}
-							switch elem[0] {
-							case '/': // Prefix: "/"
-
-								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch r.Method {
-									case "POST":
-										s.handleResetUsernameRequest([0]string{}, elemIsEscaped, w, r)
-									default:
-										s.notAllowed(w, r, notAllowedParams{
-											allowedMethods: "POST",
-											allowedHeaders: rn19AllowedHeaders,
-											acceptPost:     "application/json",
-											acceptPatch:    "",
-										})
-									}
-
-									return
-								}
-
-							case '_': // Prefix: "_confirm/"
-
-								if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch r.Method {
-									case "POST":
-										s.handleResetUsernameConfirmRequest([0]string{}, elemIsEscaped, w, r)
-									default:
-										s.notAllowed(w, r, notAllowedParams{
-											allowedMethods: "POST",
-											allowedHeaders: rn21AllowedHeaders,
-											acceptPost:     "application/json",
-											acceptPatch:    "",
-										})
-									}
-
-									return
-								}
-
-							}
-
-						}
-
-					}
-
-					elem = origElem
-				case 's': // Prefix: "set_"
-					origElem := elem
-					if l := len("set_"); len(elem) >= l && elem[0:l] == "set_" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						break
-					}
-					switch elem[0] {
-					case 'p': // Prefix: "password/"
-
-						if l := len("password/"); len(elem) >= l && elem[0:l] == "password/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch r.Method {
-							case "POST":
-								s.handleSetPasswordRequest([0]string{}, elemIsEscaped, w, r)
-							default:
-								s.notAllowed(w, r, notAllowedParams{
-									allowedMethods: "POST",
-									allowedHeaders: rn22AllowedHeaders,
-									acceptPost:     "application/json",
-									acceptPatch:    "",
-								})
-							}
-
-							return
-						}
-
-					case 'u': // Prefix: "username/"
-
-						if l := len("username/"); len(elem) >= l && elem[0:l] == "username/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch r.Method {
-							case "POST":
-								s.handleSetUsernameRequest([0]string{}, elemIsEscaped, w, r)
-							default:
-								s.notAllowed(w, r, notAllowedParams{
-									allowedMethods: "POST",
-									allowedHeaders: rn24AllowedHeaders,
-									acceptPost:     "application/json",
-									acceptPatch:    "",
-								})
-							}
-
-							return
-						}
-
-					}
-
-					elem = origElem
-				}
-				// Param: "id"
-				// Match until "/"
-				idx := strings.IndexByte(elem, '/')
-				if idx < 0 {
-					idx = len(elem)
-				}
-				args[0] = elem[:idx]
-				elem = elem[idx:]
-
-				if len(elem) == 0 {
-					break
-				}
-				switch elem[0] {
-				case '/': // Prefix: "/"
-
-					if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+					if l := len("users/"); len(elem) >= l && elem[0:l] == "users/" {
 						elem = elem[l:]
 					} else {
 						break
@@ -625,37 +391,77 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 					if len(elem) == 0 {
 						switch r.Method {
-						case "DELETE":
-							s.handleDeleteUserRequest([1]string{
-								args[0],
-							}, elemIsEscaped, w, r)
 						case "GET":
-							s.handleGetUserRequest([1]string{
-								args[0],
-							}, elemIsEscaped, w, r)
-						case "PATCH":
-							s.handlePartialUpdateUserRequest([1]string{
-								args[0],
-							}, elemIsEscaped, w, r)
-						case "PUT":
-							s.handleUpdateUserRequest([1]string{
-								args[0],
-							}, elemIsEscaped, w, r)
+							s.handleListUsersRequest([0]string{}, elemIsEscaped, w, r)
+						case "POST":
+							s.handleCreateUserRequest([0]string{}, elemIsEscaped, w, r)
 						default:
 							s.notAllowed(w, r, notAllowedParams{
-								allowedMethods: "DELETE,GET,PATCH,PUT",
-								allowedHeaders: rn8AllowedHeaders,
-								acceptPost:     "",
-								acceptPatch:    "application/json",
+								allowedMethods: "GET,POST",
+								allowedHeaders: rn2AllowedHeaders,
+								acceptPost:     "application/json",
+								acceptPatch:    "",
 							})
 						}
 
 						return
 					}
 					switch elem[0] {
-					case 'r': // Prefix: "roles/"
+					case 'a': // Prefix: "activation/"
+						origElem := elem
+						if l := len("activation/"); len(elem) >= l && elem[0:l] == "activation/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
 
-						if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleActivateUserRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn1AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+						elem = origElem
+					case 'e': // Prefix: "email_change_confirm/"
+						origElem := elem
+						if l := len("email_change_confirm/"); len(elem) >= l && elem[0:l] == "email_change_confirm/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch r.Method {
+							case "POST":
+								s.handleConfirmEmailChangeRequest([0]string{}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "POST",
+									allowedHeaders: rn3AllowedHeaders,
+									acceptPost:     "application/json",
+									acceptPatch:    "",
+								})
+							}
+
+							return
+						}
+
+						elem = origElem
+					case 'm': // Prefix: "me/"
+						origElem := elem
+						if l := len("me/"); len(elem) >= l && elem[0:l] == "me/" {
 							elem = elem[l:]
 						} else {
 							break
@@ -663,37 +469,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 						if len(elem) == 0 {
 							switch r.Method {
+							case "DELETE":
+								s.handleDeleteMeRequest([0]string{}, elemIsEscaped, w, r)
 							case "GET":
-								s.handleListUserRolesRequest([1]string{
-									args[0],
-								}, elemIsEscaped, w, r)
+								s.handleGetMeRequest([0]string{}, elemIsEscaped, w, r)
+							case "PATCH":
+								s.handlePartialUpdateMeRequest([0]string{}, elemIsEscaped, w, r)
+							case "PUT":
+								s.handleUpdateMeRequest([0]string{}, elemIsEscaped, w, r)
 							default:
 								s.notAllowed(w, r, notAllowedParams{
-									allowedMethods: "GET",
-									allowedHeaders: rn10AllowedHeaders,
+									allowedMethods: "DELETE,GET,PATCH,PUT",
+									allowedHeaders: rn6AllowedHeaders,
 									acceptPost:     "",
-									acceptPatch:    "",
+									acceptPatch:    "application/json",
 								})
 							}
 
 							return
 						}
-						// Param: "role"
-						// Match until "/"
-						idx := strings.IndexByte(elem, '/')
-						if idx < 0 {
-							idx = len(elem)
-						}
-						args[1] = elem[:idx]
-						elem = elem[idx:]
-
-						if len(elem) == 0 {
-							break
-						}
 						switch elem[0] {
-						case '/': // Prefix: "/"
+						case 'r': // Prefix: "roles/"
 
-							if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+							if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
 								elem = elem[l:]
 							} else {
 								break
@@ -702,19 +500,339 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 							if len(elem) == 0 {
 								// Leaf node.
 								switch r.Method {
-								case "DELETE":
-									s.handleRevokeRoleRequest([2]string{
+								case "GET":
+									s.handleGetMyRolesRequest([0]string{}, elemIsEscaped, w, r)
+								default:
+									s.notAllowed(w, r, notAllowedParams{
+										allowedMethods: "GET",
+										allowedHeaders: rn11AllowedHeaders,
+										acceptPost:     "",
+										acceptPatch:    "",
+									})
+								}
+
+								return
+							}
+
+						}
+
+						elem = origElem
+					case 'r': // Prefix: "rese"
+						origElem := elem
+						if l := len("rese"); len(elem) >= l && elem[0:l] == "rese" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							break
+						}
+						switch elem[0] {
+						case 'n': // Prefix: "nd_activation/"
+
+							if l := len("nd_activation/"); len(elem) >= l && elem[0:l] == "nd_activation/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch r.Method {
+								case "POST":
+									s.handleResendActivationRequest([0]string{}, elemIsEscaped, w, r)
+								default:
+									s.notAllowed(w, r, notAllowedParams{
+										allowedMethods: "POST",
+										allowedHeaders: rn20AllowedHeaders,
+										acceptPost:     "application/json",
+										acceptPatch:    "",
+									})
+								}
+
+								return
+							}
+
+						case 't': // Prefix: "t_"
+
+							if l := len("t_"); len(elem) >= l && elem[0:l] == "t_" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								break
+							}
+							switch elem[0] {
+							case 'p': // Prefix: "password"
+
+								if l := len("password"); len(elem) >= l && elem[0:l] == "password" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									break
+								}
+								switch elem[0] {
+								case '/': // Prefix: "/"
+
+									if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch r.Method {
+										case "POST":
+											s.handleResetPasswordRequest([0]string{}, elemIsEscaped, w, r)
+										default:
+											s.notAllowed(w, r, notAllowedParams{
+												allowedMethods: "POST",
+												allowedHeaders: rn22AllowedHeaders,
+												acceptPost:     "application/json",
+												acceptPatch:    "",
+											})
+										}
+
+										return
+									}
+
+								case '_': // Prefix: "_confirm/"
+
+									if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch r.Method {
+										case "POST":
+											s.handleResetPasswordConfirmRequest([0]string{}, elemIsEscaped, w, r)
+										default:
+											s.notAllowed(w, r, notAllowedParams{
+												allowedMethods: "POST",
+												allowedHeaders: rn24AllowedHeaders,
+												acceptPost:     "application/json",
+												acceptPatch:    "",
+											})
+										}
+
+										return
+									}
+
+								}
+
+							case 'u': // Prefix: "username"
+
+								if l := len("username"); len(elem) >= l && elem[0:l] == "username" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									break
+								}
+								switch elem[0] {
+								case '/': // Prefix: "/"
+
+									if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch r.Method {
+										case "POST":
+											s.handleResetUsernameRequest([0]string{}, elemIsEscaped, w, r)
+										default:
+											s.notAllowed(w, r, notAllowedParams{
+												allowedMethods: "POST",
+												allowedHeaders: rn26AllowedHeaders,
+												acceptPost:     "application/json",
+												acceptPatch:    "",
+											})
+										}
+
+										return
+									}
+
+								case '_': // Prefix: "_confirm/"
+
+									if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch r.Method {
+										case "POST":
+											s.handleResetUsernameConfirmRequest([0]string{}, elemIsEscaped, w, r)
+										default:
+											s.notAllowed(w, r, notAllowedParams{
+												allowedMethods: "POST",
+												allowedHeaders: rn28AllowedHeaders,
+												acceptPost:     "application/json",
+												acceptPatch:    "",
+											})
+										}
+
+										return
+									}
+
+								}
+
+							}
+
+						}
+
+						elem = origElem
+					case 's': // Prefix: "set_"
+						origElem := elem
+						if l := len("set_"); len(elem) >= l && elem[0:l] == "set_" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							break
+						}
+						switch elem[0] {
+						case 'p': // Prefix: "password/"
+
+							if l := len("password/"); len(elem) >= l && elem[0:l] == "password/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch r.Method {
+								case "POST":
+									s.handleSetPasswordRequest([0]string{}, elemIsEscaped, w, r)
+								default:
+									s.notAllowed(w, r, notAllowedParams{
+										allowedMethods: "POST",
+										allowedHeaders: rn29AllowedHeaders,
+										acceptPost:     "application/json",
+										acceptPatch:    "",
+									})
+								}
+
+								return
+							}
+
+						case 'u': // Prefix: "username/"
+
+							if l := len("username/"); len(elem) >= l && elem[0:l] == "username/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch r.Method {
+								case "POST":
+									s.handleSetUsernameRequest([0]string{}, elemIsEscaped, w, r)
+								default:
+									s.notAllowed(w, r, notAllowedParams{
+										allowedMethods: "POST",
+										allowedHeaders: rn31AllowedHeaders,
+										acceptPost:     "application/json",
+										acceptPatch:    "",
+									})
+								}
+
+								return
+							}
+
+						}
+
+						elem = origElem
+					}
+					// Param: "id"
+					// Match until "/"
+					idx := strings.IndexByte(elem, '/')
+					if idx < 0 {
+						idx = len(elem)
+					}
+					args[0] = elem[:idx]
+					elem = elem[idx:]
+
+					if len(elem) == 0 {
+						break
+					}
+					switch elem[0] {
+					case '/': // Prefix: "/"
+
+						if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							switch r.Method {
+							case "DELETE":
+								s.handleDeleteUserRequest([1]string{
+									args[0],
+								}, elemIsEscaped, w, r)
+							case "GET":
+								s.handleGetUserRequest([1]string{
+									args[0],
+								}, elemIsEscaped, w, r)
+							case "PATCH":
+								s.handlePartialUpdateUserRequest([1]string{
+									args[0],
+								}, elemIsEscaped, w, r)
+							case "PUT":
+								s.handleUpdateUserRequest([1]string{
+									args[0],
+								}, elemIsEscaped, w, r)
+							default:
+								s.notAllowed(w, r, notAllowedParams{
+									allowedMethods: "DELETE,GET,PATCH,PUT",
+									allowedHeaders: rn8AllowedHeaders,
+									acceptPost:     "",
+									acceptPatch:    "application/json",
+								})
+							}
+
+							return
+						}
+						switch elem[0] {
+						case 'r': // Prefix: "roles/"
+
+							if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								switch r.Method {
+								case "GET":
+									s.handleListUserRolesRequest([1]string{
 										args[0],
-										args[1],
-									}, elemIsEscaped, w, r)
-								case "PUT":
-									s.handleGrantRoleRequest([2]string{
-										args[0],
-										args[1],
 									}, elemIsEscaped, w, r)
 								default:
 									s.notAllowed(w, r, notAllowedParams{
-										allowedMethods: "DELETE,PUT",
+										allowedMethods: "GET",
 										allowedHeaders: rn12AllowedHeaders,
 										acceptPost:     "",
 										acceptPatch:    "",
@@ -722,6 +840,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 								}
 
 								return
+							}
+							// Param: "role"
+							// Match until "/"
+							idx := strings.IndexByte(elem, '/')
+							if idx < 0 {
+								idx = len(elem)
+							}
+							args[1] = elem[:idx]
+							elem = elem[idx:]
+
+							if len(elem) == 0 {
+								break
+							}
+							switch elem[0] {
+							case '/': // Prefix: "/"
+
+								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									// Leaf node.
+									switch r.Method {
+									case "DELETE":
+										s.handleRevokeRoleRequest([2]string{
+											args[0],
+											args[1],
+										}, elemIsEscaped, w, r)
+									case "PUT":
+										s.handleGrantRoleRequest([2]string{
+											args[0],
+											args[1],
+										}, elemIsEscaped, w, r)
+									default:
+										s.notAllowed(w, r, notAllowedParams{
+											allowedMethods: "DELETE,PUT",
+											allowedHeaders: rn14AllowedHeaders,
+											acceptPost:     "",
+											acceptPatch:    "",
+										})
+									}
+
+									return
+								}
+
 							}
 
 						}
@@ -818,9 +983,9 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 			break
 		}
 		switch elem[0] {
-		case '/': // Prefix: "/auth/"
+		case '/': // Prefix: "/"
 
-			if l := len("/auth/"); len(elem) >= l && elem[0:l] == "/auth/" {
+			if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
 				elem = elem[l:]
 			} else {
 				break
@@ -830,9 +995,9 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 				break
 			}
 			switch elem[0] {
-			case 'r': // Prefix: "roles/"
+			case '.': // Prefix: ".well-known/jwks.json"
 
-				if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+				if l := len(".well-known/jwks.json"); len(elem) >= l && elem[0:l] == ".well-known/jwks.json" {
 					elem = elem[l:]
 				} else {
 					break
@@ -842,20 +1007,11 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 					// Leaf node.
 					switch method {
 					case "GET":
-						r.name = ListRolesOperation
-						r.summary = "List roles"
-						r.operationID = "listRoles"
+						r.name = GetJWKSOperation
+						r.summary = "Public keys for verifying access tokens"
+						r.operationID = "getJWKS"
 						r.operationGroup = ""
-						r.pathPattern = "/auth/roles/"
-						r.args = args
-						r.count = 0
-						return r, true
-					case "POST":
-						r.name = CreateRoleOperation
-						r.summary = "Create a role"
-						r.operationID = "createRole"
-						r.operationGroup = ""
-						r.pathPattern = "/auth/roles/"
+						r.pathPattern = "/.well-known/jwks.json"
 						r.args = args
 						r.count = 0
 						return r, true
@@ -864,9 +1020,9 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 					}
 				}
 
-			case 't': // Prefix: "token/log"
+			case 'a': // Prefix: "auth/"
 
-				if l := len("token/log"); len(elem) >= l && elem[0:l] == "token/log" {
+				if l := len("auth/"); len(elem) >= l && elem[0:l] == "auth/" {
 					elem = elem[l:]
 				} else {
 					break
@@ -876,225 +1032,9 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 					break
 				}
 				switch elem[0] {
-				case 'i': // Prefix: "in/"
+				case 'j': // Prefix: "jwt/"
 
-					if l := len("in/"); len(elem) >= l && elem[0:l] == "in/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch method {
-						case "POST":
-							r.name = TokenLoginOperation
-							r.summary = "Log in and get a token"
-							r.operationID = "tokenLogin"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/token/login/"
-							r.args = args
-							r.count = 0
-							return r, true
-						default:
-							return
-						}
-					}
-
-				case 'o': // Prefix: "out/"
-
-					if l := len("out/"); len(elem) >= l && elem[0:l] == "out/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch method {
-						case "POST":
-							r.name = TokenLogoutOperation
-							r.summary = "Log out"
-							r.operationID = "tokenLogout"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/token/logout/"
-							r.args = args
-							r.count = 0
-							return r, true
-						default:
-							return
-						}
-					}
-
-				}
-
-			case 'u': // Prefix: "users/"
-
-				if l := len("users/"); len(elem) >= l && elem[0:l] == "users/" {
-					elem = elem[l:]
-				} else {
-					break
-				}
-
-				if len(elem) == 0 {
-					switch method {
-					case "GET":
-						r.name = ListUsersOperation
-						r.summary = "List users"
-						r.operationID = "listUsers"
-						r.operationGroup = ""
-						r.pathPattern = "/auth/users/"
-						r.args = args
-						r.count = 0
-						return r, true
-					case "POST":
-						r.name = CreateUserOperation
-						r.summary = "Register a user"
-						r.operationID = "createUser"
-						r.operationGroup = ""
-						r.pathPattern = "/auth/users/"
-						r.args = args
-						r.count = 0
-						return r, true
-					default:
-						return
-					}
-				}
-				switch elem[0] {
-				case 'a': // Prefix: "activation/"
-					origElem := elem
-					if l := len("activation/"); len(elem) >= l && elem[0:l] == "activation/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch method {
-						case "POST":
-							r.name = ActivateUserOperation
-							r.summary = "Activate an account"
-							r.operationID = "activateUser"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/activation/"
-							r.args = args
-							r.count = 0
-							return r, true
-						default:
-							return
-						}
-					}
-
-					elem = origElem
-				case 'e': // Prefix: "email_change_confirm/"
-					origElem := elem
-					if l := len("email_change_confirm/"); len(elem) >= l && elem[0:l] == "email_change_confirm/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						// Leaf node.
-						switch method {
-						case "POST":
-							r.name = ConfirmEmailChangeOperation
-							r.summary = "Confirm a new email address"
-							r.operationID = "confirmEmailChange"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/email_change_confirm/"
-							r.args = args
-							r.count = 0
-							return r, true
-						default:
-							return
-						}
-					}
-
-					elem = origElem
-				case 'm': // Prefix: "me/"
-					origElem := elem
-					if l := len("me/"); len(elem) >= l && elem[0:l] == "me/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						switch method {
-						case "DELETE":
-							r.name = DeleteMeOperation
-							r.summary = "Delete the current user"
-							r.operationID = "deleteMe"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/me/"
-							r.args = args
-							r.count = 0
-							return r, true
-						case "GET":
-							r.name = GetMeOperation
-							r.summary = "Read the current user"
-							r.operationID = "getMe"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/me/"
-							r.args = args
-							r.count = 0
-							return r, true
-						case "PATCH":
-							r.name = PartialUpdateMeOperation
-							r.summary = "Partially update the current user"
-							r.operationID = "partialUpdateMe"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/me/"
-							r.args = args
-							r.count = 0
-							return r, true
-						case "PUT":
-							r.name = UpdateMeOperation
-							r.summary = "Update the current user"
-							r.operationID = "updateMe"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/me/"
-							r.args = args
-							r.count = 0
-							return r, true
-						default:
-							return
-						}
-					}
-					switch elem[0] {
-					case 'r': // Prefix: "roles/"
-
-						if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch method {
-							case "GET":
-								r.name = GetMyRolesOperation
-								r.summary = "My roles"
-								r.operationID = "getMyRoles"
-								r.operationGroup = ""
-								r.pathPattern = "/auth/users/me/roles/"
-								r.args = args
-								r.count = 0
-								return r, true
-							default:
-								return
-							}
-						}
-
-					}
-
-					elem = origElem
-				case 'r': // Prefix: "rese"
-					origElem := elem
-					if l := len("rese"); len(elem) >= l && elem[0:l] == "rese" {
+					if l := len("jwt/"); len(elem) >= l && elem[0:l] == "jwt/" {
 						elem = elem[l:]
 					} else {
 						break
@@ -1104,9 +1044,9 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 						break
 					}
 					switch elem[0] {
-					case 'n': // Prefix: "nd_activation/"
+					case 'b': // Prefix: "blacklist/"
 
-						if l := len("nd_activation/"); len(elem) >= l && elem[0:l] == "nd_activation/" {
+						if l := len("blacklist/"); len(elem) >= l && elem[0:l] == "blacklist/" {
 							elem = elem[l:]
 						} else {
 							break
@@ -1116,11 +1056,11 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							// Leaf node.
 							switch method {
 							case "POST":
-								r.name = ResendActivationOperation
-								r.summary = "Send the activation mail again"
-								r.operationID = "resendActivation"
+								r.name = JwtBlacklistOperation
+								r.summary = "Blacklist a refresh token"
+								r.operationID = "jwtBlacklist"
 								r.operationGroup = ""
-								r.pathPattern = "/auth/users/resend_activation/"
+								r.pathPattern = "/auth/jwt/blacklist/"
 								r.args = args
 								r.count = 0
 								return r, true
@@ -1129,320 +1069,320 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							}
 						}
 
-					case 't': // Prefix: "t_"
+					case 'c': // Prefix: "create/"
 
-						if l := len("t_"); len(elem) >= l && elem[0:l] == "t_" {
+						if l := len("create/"); len(elem) >= l && elem[0:l] == "create/" {
 							elem = elem[l:]
 						} else {
 							break
 						}
 
 						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = JwtCreateOperation
+								r.summary = "Get a JWT refresh and access pair"
+								r.operationID = "jwtCreate"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/jwt/create/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+					case 'r': // Prefix: "refresh/"
+
+						if l := len("refresh/"); len(elem) >= l && elem[0:l] == "refresh/" {
+							elem = elem[l:]
+						} else {
 							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = JwtRefreshOperation
+								r.summary = "Get a new access token"
+								r.operationID = "jwtRefresh"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/jwt/refresh/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+					case 'v': // Prefix: "verify/"
+
+						if l := len("verify/"); len(elem) >= l && elem[0:l] == "verify/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = JwtVerifyOperation
+								r.summary = "Check a token"
+								r.operationID = "jwtVerify"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/jwt/verify/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+					}
+
+				case 'r': // Prefix: "roles/"
+
+					if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+						elem = elem[l:]
+					} else {
+						break
+					}
+
+					if len(elem) == 0 {
+						// Leaf node.
+						switch method {
+						case "GET":
+							r.name = ListRolesOperation
+							r.summary = "List roles"
+							r.operationID = "listRoles"
+							r.operationGroup = ""
+							r.pathPattern = "/auth/roles/"
+							r.args = args
+							r.count = 0
+							return r, true
+						case "POST":
+							r.name = CreateRoleOperation
+							r.summary = "Create a role"
+							r.operationID = "createRole"
+							r.operationGroup = ""
+							r.pathPattern = "/auth/roles/"
+							r.args = args
+							r.count = 0
+							return r, true
+						default:
+							return
+						}
+					}
+
+				case 't': // Prefix: "token/log"
+
+					if l := len("token/log"); len(elem) >= l && elem[0:l] == "token/log" {
+						elem = elem[l:]
+					} else {
+						break
+					}
+
+					if len(elem) == 0 {
+						break
+					}
+					switch elem[0] {
+					case 'i': // Prefix: "in/"
+
+						if l := len("in/"); len(elem) >= l && elem[0:l] == "in/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = TokenLoginOperation
+								r.summary = "Log in and get a token"
+								r.operationID = "tokenLogin"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/token/login/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+					case 'o': // Prefix: "out/"
+
+						if l := len("out/"); len(elem) >= l && elem[0:l] == "out/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = TokenLogoutOperation
+								r.summary = "Log out"
+								r.operationID = "tokenLogout"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/token/logout/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+					}
+
+				case 'u': // Prefix: "users/"
+
+					if l := len("users/"); len(elem) >= l && elem[0:l] == "users/" {
+						elem = elem[l:]
+					} else {
+						break
+					}
+
+					if len(elem) == 0 {
+						switch method {
+						case "GET":
+							r.name = ListUsersOperation
+							r.summary = "List users"
+							r.operationID = "listUsers"
+							r.operationGroup = ""
+							r.pathPattern = "/auth/users/"
+							r.args = args
+							r.count = 0
+							return r, true
+						case "POST":
+							r.name = CreateUserOperation
+							r.summary = "Register a user"
+							r.operationID = "createUser"
+							r.operationGroup = ""
+							r.pathPattern = "/auth/users/"
+							r.args = args
+							r.count = 0
+							return r, true
+						default:
+							return
+						}
+					}
+					switch elem[0] {
+					case 'a': // Prefix: "activation/"
+						origElem := elem
+						if l := len("activation/"); len(elem) >= l && elem[0:l] == "activation/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = ActivateUserOperation
+								r.summary = "Activate an account"
+								r.operationID = "activateUser"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/activation/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+						elem = origElem
+					case 'e': // Prefix: "email_change_confirm/"
+						origElem := elem
+						if l := len("email_change_confirm/"); len(elem) >= l && elem[0:l] == "email_change_confirm/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							// Leaf node.
+							switch method {
+							case "POST":
+								r.name = ConfirmEmailChangeOperation
+								r.summary = "Confirm a new email address"
+								r.operationID = "confirmEmailChange"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/email_change_confirm/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
+						}
+
+						elem = origElem
+					case 'm': // Prefix: "me/"
+						origElem := elem
+						if l := len("me/"); len(elem) >= l && elem[0:l] == "me/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							switch method {
+							case "DELETE":
+								r.name = DeleteMeOperation
+								r.summary = "Delete the current user"
+								r.operationID = "deleteMe"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/me/"
+								r.args = args
+								r.count = 0
+								return r, true
+							case "GET":
+								r.name = GetMeOperation
+								r.summary = "Read the current user"
+								r.operationID = "getMe"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/me/"
+								r.args = args
+								r.count = 0
+								return r, true
+							case "PATCH":
+								r.name = PartialUpdateMeOperation
+								r.summary = "Partially update the current user"
+								r.operationID = "partialUpdateMe"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/me/"
+								r.args = args
+								r.count = 0
+								return r, true
+							case "PUT":
+								r.name = UpdateMeOperation
+								r.summary = "Update the current user"
+								r.operationID = "updateMe"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/me/"
+								r.args = args
+								r.count = 0
+								return r, true
+							default:
+								return
+							}
 						}
 						switch elem[0] {
-						case 'p': // Prefix: "password"
+						case 'r': // Prefix: "roles/"
 
-							if l := len("password"); len(elem) >= l && elem[0:l] == "password" {
-								elem = elem[l:]
-							} else {
-								break
-							}
-
-							if len(elem) == 0 {
-								break
-							}
-							switch elem[0] {
-							case '/': // Prefix: "/"
-
-								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch method {
-									case "POST":
-										r.name = ResetPasswordOperation
-										r.summary = "Mail a password-reset link"
-										r.operationID = "resetPassword"
-										r.operationGroup = ""
-										r.pathPattern = "/auth/users/reset_password/"
-										r.args = args
-										r.count = 0
-										return r, true
-									default:
-										return
-									}
-								}
-
-							case '_': // Prefix: "_confirm/"
-
-								if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch method {
-									case "POST":
-										r.name = ResetPasswordConfirmOperation
-										r.summary = "Set a new password from a reset link"
-										r.operationID = "resetPasswordConfirm"
-										r.operationGroup = ""
-										r.pathPattern = "/auth/users/reset_password_confirm/"
-										r.args = args
-										r.count = 0
-										return r, true
-									default:
-										return
-									}
-								}
-
-							}
-
-						case 'u': // Prefix: "username"
-
-							if l := len("username"); len(elem) >= l && elem[0:l] == "username" {
-								elem = elem[l:]
-							} else {
-								break
-							}
-
-							if len(elem) == 0 {
-								break
-							}
-							switch elem[0] {
-							case '/': // Prefix: "/"
-
-								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch method {
-									case "POST":
-										r.name = ResetUsernameOperation
-										r.summary = "Mail a username-reset link"
-										r.operationID = "resetUsername"
-										r.operationGroup = ""
-										r.pathPattern = "/auth/users/reset_username/"
-										r.args = args
-										r.count = 0
-										return r, true
-									default:
-										return
-									}
-								}
-
-							case '_': // Prefix: "_confirm/"
-
-								if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
-									elem = elem[l:]
-								} else {
-									break
-								}
-
-								if len(elem) == 0 {
-									// Leaf node.
-									switch method {
-									case "POST":
-										r.name = ResetUsernameConfirmOperation
-										r.summary = "Set a new username from a reset link"
-										r.operationID = "resetUsernameConfirm"
-										r.operationGroup = ""
-										r.pathPattern = "/auth/users/reset_username_confirm/"
-										r.args = args
-										r.count = 0
-										return r, true
-									default:
-										return
-									}
-								}
-
-							}
-
-						}
-
-					}
-
-					elem = origElem
-				case 's': // Prefix: "set_"
-					origElem := elem
-					if l := len("set_"); len(elem) >= l && elem[0:l] == "set_" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						break
-					}
-					switch elem[0] {
-					case 'p': // Prefix: "password/"
-
-						if l := len("password/"); len(elem) >= l && elem[0:l] == "password/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch method {
-							case "POST":
-								r.name = SetPasswordOperation
-								r.summary = "Change the password"
-								r.operationID = "setPassword"
-								r.operationGroup = ""
-								r.pathPattern = "/auth/users/set_password/"
-								r.args = args
-								r.count = 0
-								return r, true
-							default:
-								return
-							}
-						}
-
-					case 'u': // Prefix: "username/"
-
-						if l := len("username/"); len(elem) >= l && elem[0:l] == "username/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							// Leaf node.
-							switch method {
-							case "POST":
-								r.name = SetUsernameOperation
-								r.summary = "Change the username"
-								r.operationID = "setUsername"
-								r.operationGroup = ""
-								r.pathPattern = "/auth/users/set_username/"
-								r.args = args
-								r.count = 0
-								return r, true
-							default:
-								return
-							}
-						}
-
-					}
-
-					elem = origElem
-				}
-				// Param: "id"
-				// Match until "/"
-				idx := strings.IndexByte(elem, '/')
-				if idx < 0 {
-					idx = len(elem)
-				}
-				args[0] = elem[:idx]
-				elem = elem[idx:]
-
-				if len(elem) == 0 {
-					break
-				}
-				switch elem[0] {
-				case '/': // Prefix: "/"
-
-					if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
-						elem = elem[l:]
-					} else {
-						break
-					}
-
-					if len(elem) == 0 {
-						switch method {
-						case "DELETE":
-							r.name = DeleteUserOperation
-							r.summary = "Delete a user"
-							r.operationID = "deleteUser"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/{id}/"
-							r.args = args
-							r.count = 1
-							return r, true
-						case "GET":
-							r.name = GetUserOperation
-							r.summary = "Read a user"
-							r.operationID = "getUser"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/{id}/"
-							r.args = args
-							r.count = 1
-							return r, true
-						case "PATCH":
-							r.name = PartialUpdateUserOperation
-							r.summary = "Partially update a user"
-							r.operationID = "partialUpdateUser"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/{id}/"
-							r.args = args
-							r.count = 1
-							return r, true
-						case "PUT":
-							r.name = UpdateUserOperation
-							r.summary = "Update a user"
-							r.operationID = "updateUser"
-							r.operationGroup = ""
-							r.pathPattern = "/auth/users/{id}/"
-							r.args = args
-							r.count = 1
-							return r, true
-						default:
-							return
-						}
-					}
-					switch elem[0] {
-					case 'r': // Prefix: "roles/"
-
-						if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
-							elem = elem[l:]
-						} else {
-							break
-						}
-
-						if len(elem) == 0 {
-							switch method {
-							case "GET":
-								r.name = ListUserRolesOperation
-								r.summary = "A user's roles"
-								r.operationID = "listUserRoles"
-								r.operationGroup = ""
-								r.pathPattern = "/auth/users/{id}/roles/"
-								r.args = args
-								r.count = 1
-								return r, true
-							default:
-								return
-							}
-						}
-						// Param: "role"
-						// Match until "/"
-						idx := strings.IndexByte(elem, '/')
-						if idx < 0 {
-							idx = len(elem)
-						}
-						args[1] = elem[:idx]
-						elem = elem[idx:]
-
-						if len(elem) == 0 {
-							break
-						}
-						switch elem[0] {
-						case '/': // Prefix: "/"
-
-							if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+							if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
 								elem = elem[l:]
 							} else {
 								break
@@ -1451,27 +1391,405 @@ func (s *Server) FindPath(method string, u *url.URL) (r Route, _ bool) {
 							if len(elem) == 0 {
 								// Leaf node.
 								switch method {
-								case "DELETE":
-									r.name = RevokeRoleOperation
-									r.summary = "Revoke a role"
-									r.operationID = "revokeRole"
+								case "GET":
+									r.name = GetMyRolesOperation
+									r.summary = "My roles"
+									r.operationID = "getMyRoles"
 									r.operationGroup = ""
-									r.pathPattern = "/auth/users/{id}/roles/{role}/"
+									r.pathPattern = "/auth/users/me/roles/"
 									r.args = args
-									r.count = 2
-									return r, true
-								case "PUT":
-									r.name = GrantRoleOperation
-									r.summary = "Grant a role"
-									r.operationID = "grantRole"
-									r.operationGroup = ""
-									r.pathPattern = "/auth/users/{id}/roles/{role}/"
-									r.args = args
-									r.count = 2
+									r.count = 0
 									return r, true
 								default:
 									return
 								}
+							}
+
+						}
+
+						elem = origElem
+					case 'r': // Prefix: "rese"
+						origElem := elem
+						if l := len("rese"); len(elem) >= l && elem[0:l] == "rese" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							break
+						}
+						switch elem[0] {
+						case 'n': // Prefix: "nd_activation/"
+
+							if l := len("nd_activation/"); len(elem) >= l && elem[0:l] == "nd_activation/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch method {
+								case "POST":
+									r.name = ResendActivationOperation
+									r.summary = "Send the activation mail again"
+									r.operationID = "resendActivation"
+									r.operationGroup = ""
+									r.pathPattern = "/auth/users/resend_activation/"
+									r.args = args
+									r.count = 0
+									return r, true
+								default:
+									return
+								}
+							}
+
+						case 't': // Prefix: "t_"
+
+							if l := len("t_"); len(elem) >= l && elem[0:l] == "t_" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								break
+							}
+							switch elem[0] {
+							case 'p': // Prefix: "password"
+
+								if l := len("password"); len(elem) >= l && elem[0:l] == "password" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									break
+								}
+								switch elem[0] {
+								case '/': // Prefix: "/"
+
+									if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch method {
+										case "POST":
+											r.name = ResetPasswordOperation
+											r.summary = "Mail a password-reset link"
+											r.operationID = "resetPassword"
+											r.operationGroup = ""
+											r.pathPattern = "/auth/users/reset_password/"
+											r.args = args
+											r.count = 0
+											return r, true
+										default:
+											return
+										}
+									}
+
+								case '_': // Prefix: "_confirm/"
+
+									if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch method {
+										case "POST":
+											r.name = ResetPasswordConfirmOperation
+											r.summary = "Set a new password from a reset link"
+											r.operationID = "resetPasswordConfirm"
+											r.operationGroup = ""
+											r.pathPattern = "/auth/users/reset_password_confirm/"
+											r.args = args
+											r.count = 0
+											return r, true
+										default:
+											return
+										}
+									}
+
+								}
+
+							case 'u': // Prefix: "username"
+
+								if l := len("username"); len(elem) >= l && elem[0:l] == "username" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									break
+								}
+								switch elem[0] {
+								case '/': // Prefix: "/"
+
+									if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch method {
+										case "POST":
+											r.name = ResetUsernameOperation
+											r.summary = "Mail a username-reset link"
+											r.operationID = "resetUsername"
+											r.operationGroup = ""
+											r.pathPattern = "/auth/users/reset_username/"
+											r.args = args
+											r.count = 0
+											return r, true
+										default:
+											return
+										}
+									}
+
+								case '_': // Prefix: "_confirm/"
+
+									if l := len("_confirm/"); len(elem) >= l && elem[0:l] == "_confirm/" {
+										elem = elem[l:]
+									} else {
+										break
+									}
+
+									if len(elem) == 0 {
+										// Leaf node.
+										switch method {
+										case "POST":
+											r.name = ResetUsernameConfirmOperation
+											r.summary = "Set a new username from a reset link"
+											r.operationID = "resetUsernameConfirm"
+											r.operationGroup = ""
+											r.pathPattern = "/auth/users/reset_username_confirm/"
+											r.args = args
+											r.count = 0
+											return r, true
+										default:
+											return
+										}
+									}
+
+								}
+
+							}
+
+						}
+
+						elem = origElem
+					case 's': // Prefix: "set_"
+						origElem := elem
+						if l := len("set_"); len(elem) >= l && elem[0:l] == "set_" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							break
+						}
+						switch elem[0] {
+						case 'p': // Prefix: "password/"
+
+							if l := len("password/"); len(elem) >= l && elem[0:l] == "password/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch method {
+								case "POST":
+									r.name = SetPasswordOperation
+									r.summary = "Change the password"
+									r.operationID = "setPassword"
+									r.operationGroup = ""
+									r.pathPattern = "/auth/users/set_password/"
+									r.args = args
+									r.count = 0
+									return r, true
+								default:
+									return
+								}
+							}
+
+						case 'u': // Prefix: "username/"
+
+							if l := len("username/"); len(elem) >= l && elem[0:l] == "username/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								// Leaf node.
+								switch method {
+								case "POST":
+									r.name = SetUsernameOperation
+									r.summary = "Change the username"
+									r.operationID = "setUsername"
+									r.operationGroup = ""
+									r.pathPattern = "/auth/users/set_username/"
+									r.args = args
+									r.count = 0
+									return r, true
+								default:
+									return
+								}
+							}
+
+						}
+
+						elem = origElem
+					}
+					// Param: "id"
+					// Match until "/"
+					idx := strings.IndexByte(elem, '/')
+					if idx < 0 {
+						idx = len(elem)
+					}
+					args[0] = elem[:idx]
+					elem = elem[idx:]
+
+					if len(elem) == 0 {
+						break
+					}
+					switch elem[0] {
+					case '/': // Prefix: "/"
+
+						if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+							elem = elem[l:]
+						} else {
+							break
+						}
+
+						if len(elem) == 0 {
+							switch method {
+							case "DELETE":
+								r.name = DeleteUserOperation
+								r.summary = "Delete a user"
+								r.operationID = "deleteUser"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/{id}/"
+								r.args = args
+								r.count = 1
+								return r, true
+							case "GET":
+								r.name = GetUserOperation
+								r.summary = "Read a user"
+								r.operationID = "getUser"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/{id}/"
+								r.args = args
+								r.count = 1
+								return r, true
+							case "PATCH":
+								r.name = PartialUpdateUserOperation
+								r.summary = "Partially update a user"
+								r.operationID = "partialUpdateUser"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/{id}/"
+								r.args = args
+								r.count = 1
+								return r, true
+							case "PUT":
+								r.name = UpdateUserOperation
+								r.summary = "Update a user"
+								r.operationID = "updateUser"
+								r.operationGroup = ""
+								r.pathPattern = "/auth/users/{id}/"
+								r.args = args
+								r.count = 1
+								return r, true
+							default:
+								return
+							}
+						}
+						switch elem[0] {
+						case 'r': // Prefix: "roles/"
+
+							if l := len("roles/"); len(elem) >= l && elem[0:l] == "roles/" {
+								elem = elem[l:]
+							} else {
+								break
+							}
+
+							if len(elem) == 0 {
+								switch method {
+								case "GET":
+									r.name = ListUserRolesOperation
+									r.summary = "A user's roles"
+									r.operationID = "listUserRoles"
+									r.operationGroup = ""
+									r.pathPattern = "/auth/users/{id}/roles/"
+									r.args = args
+									r.count = 1
+									return r, true
+								default:
+									return
+								}
+							}
+							// Param: "role"
+							// Match until "/"
+							idx := strings.IndexByte(elem, '/')
+							if idx < 0 {
+								idx = len(elem)
+							}
+							args[1] = elem[:idx]
+							elem = elem[idx:]
+
+							if len(elem) == 0 {
+								break
+							}
+							switch elem[0] {
+							case '/': // Prefix: "/"
+
+								if l := len("/"); len(elem) >= l && elem[0:l] == "/" {
+									elem = elem[l:]
+								} else {
+									break
+								}
+
+								if len(elem) == 0 {
+									// Leaf node.
+									switch method {
+									case "DELETE":
+										r.name = RevokeRoleOperation
+										r.summary = "Revoke a role"
+										r.operationID = "revokeRole"
+										r.operationGroup = ""
+										r.pathPattern = "/auth/users/{id}/roles/{role}/"
+										r.args = args
+										r.count = 2
+										return r, true
+									case "PUT":
+										r.name = GrantRoleOperation
+										r.summary = "Grant a role"
+										r.operationID = "grantRole"
+										r.operationGroup = ""
+										r.pathPattern = "/auth/users/{id}/roles/{role}/"
+										r.args = args
+										r.count = 2
+										return r, true
+									default:
+										return
+									}
+								}
+
 							}
 
 						}

@@ -19,6 +19,84 @@ type ActivateUserUnsupportedMediaType ErrorDetail
 
 func (*ActivateUserUnsupportedMediaType) activateUserRes() {}
 
+// Ref: #/components/schemas/BearerError
+type BearerError struct {
+	Detail   string                    `json:"detail"`
+	Code     OptString                 `json:"code"`
+	Messages []BearerErrorMessagesItem `json:"messages"`
+}
+
+// GetDetail returns the value of Detail.
+func (s *BearerError) GetDetail() string {
+	return s.Detail
+}
+
+// GetCode returns the value of Code.
+func (s *BearerError) GetCode() OptString {
+	return s.Code
+}
+
+// GetMessages returns the value of Messages.
+func (s *BearerError) GetMessages() []BearerErrorMessagesItem {
+	return s.Messages
+}
+
+// SetDetail sets the value of Detail.
+func (s *BearerError) SetDetail(val string) {
+	s.Detail = val
+}
+
+// SetCode sets the value of Code.
+func (s *BearerError) SetCode(val OptString) {
+	s.Code = val
+}
+
+// SetMessages sets the value of Messages.
+func (s *BearerError) SetMessages(val []BearerErrorMessagesItem) {
+	s.Messages = val
+}
+
+func (*BearerError) jwtBlacklistRes() {}
+func (*BearerError) jwtCreateRes()    {}
+func (*BearerError) jwtRefreshRes()   {}
+func (*BearerError) jwtVerifyRes()    {}
+
+type BearerErrorMessagesItem struct {
+	TokenClass OptString `json:"token_class"`
+	TokenType  OptString `json:"token_type"`
+	Message    OptString `json:"message"`
+}
+
+// GetTokenClass returns the value of TokenClass.
+func (s *BearerErrorMessagesItem) GetTokenClass() OptString {
+	return s.TokenClass
+}
+
+// GetTokenType returns the value of TokenType.
+func (s *BearerErrorMessagesItem) GetTokenType() OptString {
+	return s.TokenType
+}
+
+// GetMessage returns the value of Message.
+func (s *BearerErrorMessagesItem) GetMessage() OptString {
+	return s.Message
+}
+
+// SetTokenClass sets the value of TokenClass.
+func (s *BearerErrorMessagesItem) SetTokenClass(val OptString) {
+	s.TokenClass = val
+}
+
+// SetTokenType sets the value of TokenType.
+func (s *BearerErrorMessagesItem) SetTokenType(val OptString) {
+	s.TokenType = val
+}
+
+// SetMessage sets the value of Message.
+func (s *BearerErrorMessagesItem) SetMessage(val OptString) {
+	s.Message = val
+}
+
 // ConfirmEmailChangeNoContent is response for ConfirmEmailChange operation.
 type ConfirmEmailChangeNoContent struct{}
 
@@ -101,6 +179,11 @@ func (s *EmailRequest) SetEmail(val OptNilString) {
 	s.Email = val
 }
 
+type Empty struct{}
+
+func (*Empty) jwtBlacklistRes() {}
+func (*Empty) jwtVerifyRes()    {}
+
 // Ref: #/components/schemas/ErrorDetail
 type ErrorDetail struct {
 	Detail string `json:"detail"`
@@ -116,10 +199,14 @@ func (s *ErrorDetail) SetDetail(val string) {
 	s.Detail = val
 }
 
-func (*ErrorDetail) getMeRes()       {}
-func (*ErrorDetail) getMyRolesRes()  {}
-func (*ErrorDetail) listUsersRes()   {}
-func (*ErrorDetail) tokenLogoutRes() {}
+func (*ErrorDetail) getMeRes()        {}
+func (*ErrorDetail) getMyRolesRes()   {}
+func (*ErrorDetail) jwtBlacklistRes() {}
+func (*ErrorDetail) jwtCreateRes()    {}
+func (*ErrorDetail) jwtRefreshRes()   {}
+func (*ErrorDetail) jwtVerifyRes()    {}
+func (*ErrorDetail) listUsersRes()    {}
+func (*ErrorDetail) tokenLogoutRes()  {}
 
 type GetUserForbidden ErrorDetail
 
@@ -149,6 +236,145 @@ func (*GrantRoleNotFound) grantRoleRes() {}
 type GrantRoleUnauthorized ErrorDetail
 
 func (*GrantRoleUnauthorized) grantRoleRes() {}
+
+// Ref: #/components/schemas/JWKS
+type JWKS struct {
+	Keys []JWKSKeysItem `json:"keys"`
+}
+
+// GetKeys returns the value of Keys.
+func (s *JWKS) GetKeys() []JWKSKeysItem {
+	return s.Keys
+}
+
+// SetKeys sets the value of Keys.
+func (s *JWKS) SetKeys(val []JWKSKeysItem) {
+	s.Keys = val
+}
+
+type JWKSKeysItem map[string]string
+
+func (s *JWKSKeysItem) init() JWKSKeysItem {
+	m := *s
+	if m == nil {
+		m = map[string]string{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/JWTCreateRequest
+type JWTCreateRequest struct {
+	Username OptNilString `json:"username"`
+	Password OptNilString `json:"password"`
+}
+
+// GetUsername returns the value of Username.
+func (s *JWTCreateRequest) GetUsername() OptNilString {
+	return s.Username
+}
+
+// GetPassword returns the value of Password.
+func (s *JWTCreateRequest) GetPassword() OptNilString {
+	return s.Password
+}
+
+// SetUsername sets the value of Username.
+func (s *JWTCreateRequest) SetUsername(val OptNilString) {
+	s.Username = val
+}
+
+// SetPassword sets the value of Password.
+func (s *JWTCreateRequest) SetPassword(val OptNilString) {
+	s.Password = val
+}
+
+// Ref: #/components/schemas/JWTPair
+type JWTPair struct {
+	Refresh string `json:"refresh"`
+	Access  string `json:"access"`
+}
+
+// GetRefresh returns the value of Refresh.
+func (s *JWTPair) GetRefresh() string {
+	return s.Refresh
+}
+
+// GetAccess returns the value of Access.
+func (s *JWTPair) GetAccess() string {
+	return s.Access
+}
+
+// SetRefresh sets the value of Refresh.
+func (s *JWTPair) SetRefresh(val string) {
+	s.Refresh = val
+}
+
+// SetAccess sets the value of Access.
+func (s *JWTPair) SetAccess(val string) {
+	s.Access = val
+}
+
+func (*JWTPair) jwtCreateRes() {}
+
+// Ref: #/components/schemas/JWTRefreshRequest
+type JWTRefreshRequest struct {
+	Refresh OptNilString `json:"refresh"`
+}
+
+// GetRefresh returns the value of Refresh.
+func (s *JWTRefreshRequest) GetRefresh() OptNilString {
+	return s.Refresh
+}
+
+// SetRefresh sets the value of Refresh.
+func (s *JWTRefreshRequest) SetRefresh(val OptNilString) {
+	s.Refresh = val
+}
+
+// Ref: #/components/schemas/JWTRefreshed
+type JWTRefreshed struct {
+	Access string `json:"access"`
+	// Only with GOJOSER_JWT_ROTATE_REFRESH_TOKENS.
+	Refresh OptString `json:"refresh"`
+}
+
+// GetAccess returns the value of Access.
+func (s *JWTRefreshed) GetAccess() string {
+	return s.Access
+}
+
+// GetRefresh returns the value of Refresh.
+func (s *JWTRefreshed) GetRefresh() OptString {
+	return s.Refresh
+}
+
+// SetAccess sets the value of Access.
+func (s *JWTRefreshed) SetAccess(val string) {
+	s.Access = val
+}
+
+// SetRefresh sets the value of Refresh.
+func (s *JWTRefreshed) SetRefresh(val OptString) {
+	s.Refresh = val
+}
+
+func (*JWTRefreshed) jwtRefreshRes() {}
+
+// Ref: #/components/schemas/JWTVerifyRequest
+type JWTVerifyRequest struct {
+	Token OptNilString `json:"token"`
+}
+
+// GetToken returns the value of Token.
+func (s *JWTVerifyRequest) GetToken() OptNilString {
+	return s.Token
+}
+
+// SetToken sets the value of Token.
+func (s *JWTVerifyRequest) SetToken(val OptNilString) {
+	s.Token = val
+}
 
 type ListRolesForbidden ErrorDetail
 
@@ -994,6 +1220,10 @@ func (*ValidationError) createRoleRes()           {}
 func (*ValidationError) createUserRes()           {}
 func (*ValidationError) deleteMeRes()             {}
 func (*ValidationError) deleteUserRes()           {}
+func (*ValidationError) jwtBlacklistRes()         {}
+func (*ValidationError) jwtCreateRes()            {}
+func (*ValidationError) jwtRefreshRes()           {}
+func (*ValidationError) jwtVerifyRes()            {}
 func (*ValidationError) partialUpdateMeRes()      {}
 func (*ValidationError) partialUpdateUserRes()    {}
 func (*ValidationError) resendActivationRes()     {}

@@ -14,7 +14,8 @@ import (
 // SecurityHandler is handler for security parameters.
 type SecurityHandler interface {
 	// HandleTokenAuth handles tokenAuth security.
-	// `Token <key>`, the key from `/auth/token/login/`. The scheme is case-insensitive.
+	// `Token <key>` (the key from `/auth/token/login/`, scheme case-insensitive) or `Bearer <access JWT>`
+	// (from `/auth/jwt/create/`, scheme case-sensitive, as SimpleJWT).
 	HandleTokenAuth(ctx context.Context, operationName OperationName, t TokenAuth) (context.Context, error)
 }
 
@@ -116,7 +117,8 @@ func (s *Server) securityTokenAuth(ctx context.Context, operationName OperationN
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
 	// TokenAuth provides tokenAuth security value.
-	// `Token <key>`, the key from `/auth/token/login/`. The scheme is case-insensitive.
+	// `Token <key>` (the key from `/auth/token/login/`, scheme case-insensitive) or `Bearer <access JWT>`
+	// (from `/auth/jwt/create/`, scheme case-sensitive, as SimpleJWT).
 	TokenAuth(ctx context.Context, operationName OperationName) (TokenAuth, error)
 }
 

@@ -52,6 +52,13 @@ type Handler interface {
 	//
 	// DELETE /auth/users/{id}/
 	DeleteUser(ctx context.Context, req *UserDeleteRequest, params DeleteUserParams) (DeleteUserRes, error)
+	// GetJWKS implements getJWKS operation.
+	//
+	// The JSON Web Key Set of the EdDSA or ES256 signing keys (current first, then retired keys whose
+	// tokens may still be live), each with its `kid`. Empty for HS256.
+	//
+	// GET /.well-known/jwks.json
+	GetJWKS(ctx context.Context) (*JWKS, error)
 	// GetMe implements getMe operation.
 	//
 	// The user the request is authenticated as.
@@ -76,6 +83,34 @@ type Handler interface {
 	//
 	// PUT /auth/users/{id}/roles/{role}/
 	GrantRole(ctx context.Context, params GrantRoleParams) (GrantRoleRes, error)
+	// JwtBlacklist implements jwtBlacklist operation.
+	//
+	// SimpleJWT's TokenBlacklistView. The refresh token stops working at once; JWT logout.
+	//
+	// POST /auth/jwt/blacklist/
+	JwtBlacklist(ctx context.Context, req *JWTRefreshRequest) (JwtBlacklistRes, error)
+	// JwtCreate implements jwtCreate operation.
+	//
+	// SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
+	// and inactive users all get 401 `No active account found with the given credentials`, with
+	// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+	//
+	// POST /auth/jwt/create/
+	JwtCreate(ctx context.Context, req *JWTCreateRequest) (JwtCreateRes, error)
+	// JwtRefresh implements jwtRefresh operation.
+	//
+	// SimpleJWT's TokenRefreshView: `{"access"}`. With `GOJOSER_JWT_ROTATE_REFRESH_TOKENS=true` the answer
+	// also carries a new `refresh` and the presented one is retired; presenting a retired token again
+	// after `GOJOSER_JWT_ROTATION_GRACE` revokes its whole family (reuse detection).
+	//
+	// POST /auth/jwt/refresh/
+	JwtRefresh(ctx context.Context, req *JWTRefreshRequest) (JwtRefreshRes, error)
+	// JwtVerify implements jwtVerify operation.
+	//
+	// SimpleJWT's TokenVerifyView. `{}` for a valid access or refresh token that is not blacklisted.
+	//
+	// POST /auth/jwt/verify/
+	JwtVerify(ctx context.Context, req *JWTVerifyRequest) (JwtVerifyRes, error)
 	// ListRoles implements listRoles operation.
 	//
 	// Admin only.

@@ -75,6 +75,16 @@ func (UnimplementedHandler) DeleteUser(ctx context.Context, req *UserDeleteReque
 	return r, ht.ErrNotImplemented
 }
 
+// GetJWKS implements getJWKS operation.
+//
+// The JSON Web Key Set of the EdDSA or ES256 signing keys (current first, then retired keys whose
+// tokens may still be live), each with its `kid`. Empty for HS256.
+//
+// GET /.well-known/jwks.json
+func (UnimplementedHandler) GetJWKS(ctx context.Context) (r *JWKS, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetMe implements getMe operation.
 //
 // The user the request is authenticated as.
@@ -108,6 +118,46 @@ func (UnimplementedHandler) GetUser(ctx context.Context, params GetUserParams) (
 //
 // PUT /auth/users/{id}/roles/{role}/
 func (UnimplementedHandler) GrantRole(ctx context.Context, params GrantRoleParams) (r GrantRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// JwtBlacklist implements jwtBlacklist operation.
+//
+// SimpleJWT's TokenBlacklistView. The refresh token stops working at once; JWT logout.
+//
+// POST /auth/jwt/blacklist/
+func (UnimplementedHandler) JwtBlacklist(ctx context.Context, req *JWTRefreshRequest) (r JwtBlacklistRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// JwtCreate implements jwtCreate operation.
+//
+// SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
+// and inactive users all get 401 `No active account found with the given credentials`, with
+// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+//
+// POST /auth/jwt/create/
+func (UnimplementedHandler) JwtCreate(ctx context.Context, req *JWTCreateRequest) (r JwtCreateRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// JwtRefresh implements jwtRefresh operation.
+//
+// SimpleJWT's TokenRefreshView: `{"access"}`. With `GOJOSER_JWT_ROTATE_REFRESH_TOKENS=true` the answer
+// also carries a new `refresh` and the presented one is retired; presenting a retired token again
+// after `GOJOSER_JWT_ROTATION_GRACE` revokes its whole family (reuse detection).
+//
+// POST /auth/jwt/refresh/
+func (UnimplementedHandler) JwtRefresh(ctx context.Context, req *JWTRefreshRequest) (r JwtRefreshRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// JwtVerify implements jwtVerify operation.
+//
+// SimpleJWT's TokenVerifyView. `{}` for a valid access or refresh token that is not blacklisted.
+//
+// POST /auth/jwt/verify/
+func (UnimplementedHandler) JwtVerify(ctx context.Context, req *JWTVerifyRequest) (r JwtVerifyRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

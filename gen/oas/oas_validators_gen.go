@@ -7,6 +7,29 @@ import (
 	"github.com/ogen-go/ogen/validate"
 )
 
+func (s *JWKS) Validate() error {
+	if s == nil {
+		return validate.ErrNilPointer
+	}
+
+	var failures []validate.FieldError
+	if err := func() error {
+		if s.Keys == nil {
+			return errors.New("nil is invalid value")
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "keys",
+			Error: err,
+		})
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+	return nil
+}
+
 func (s ListRolesOKApplicationJSON) Validate() error {
 	alias := ([]Role)(s)
 	if alias == nil {

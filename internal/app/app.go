@@ -17,6 +17,7 @@ import (
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/httpapi"
+	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
@@ -69,9 +70,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		}
 		log.Warn("GOJOSER_SECRET_KEY is not set: account links are signed with a key generated and kept in the database; set one in production")
 	}
+	jwtm, err := newJWT(cfg, secret, opts.Now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a := &App{Config: cfg, DB: db, Log: log}
 	svc := users.NewService(users.Deps{
-		DB: db, Hasher: hasher, Links: links.New(secret, opts.Now), Log: log, Now: opts.Now,
+		DB: db, Hasher: hasher, Links: links.New(secret, opts.Now), JWT: jwtm, Log: log, Now: opts.Now,
 		Wake: func() { a.Outbox.Notify() },
 	}, settings(cfg))
 	sender, err := newSender(cfg, opts.MailOut)
@@ -93,8 +99,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Outbox = outbox.NewWorker(db, mailer.Deliver, log, outbox.Options{
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
 	})
-	authn := auth.NewAuthenticator(db, opts.Now)
-	h, err := httpapi.New(httpapi.NewHandler(svc, log), authn, log)
+	authn := auth.NewAuthenticator(db, jwtm, opts.Now)
+	h, err := httpapi.New(httpapi.NewHandler(svc, log, jwtm.JWKS()), authn, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)
@@ -119,11 +125,46 @@ func settings(cfg config.Config) users.Settings {
 		LogoutOnPasswordChange:           cfg.LogoutOnPasswordChange,
 		ShowEmailNotFound:                cfg.PasswordResetShowEmailNotFound || cfg.UsernameResetShowEmailNotFound,
 		EmailChangeConfirm:               cfg.EmailChangeConfirm,
+		RotateRefreshTokens:              cfg.JWTRotateRefreshTokens,
+		RotationGrace:                    cfg.JWTRotationGrace,
 		ActivationLinkLifetime:           cfg.ActivationLinkLifetime,
 		PasswordResetLinkLifetime:        cfg.PasswordResetLinkLifetime,
 		UsernameResetLinkLifetime:        cfg.UsernameResetLinkLifetime,
 		EmailChangeLinkLifetime:          cfg.EmailChangeLinkLifetime,
 	}
+}
+
+// newJWT builds the JWT manager. HS256 signs with GOJOSER_JWT_SIGNING_KEY, else the secret key (as
+// SimpleJWT defaults SIGNING_KEY to Django's SECRET_KEY).
+func newJWT(cfg config.Config, secret []byte, now func() time.Time) (*jwt.Manager, error) {
+	jc := jwt.Config{
+		Algorithm: cfg.JWTAlgorithm, Now: now,
+		AccessLifetime: cfg.JWTAccessTokenLifetime, RefreshLifetime: cfg.JWTRefreshTokenLifetime,
+	}
+	if cfg.JWTAlgorithm == jwt.AlgHS256 {
+		jc.HMACKey = []byte(cfg.JWTSigningKey)
+		if len(jc.HMACKey) == 0 {
+			jc.HMACKey = secret
+		}
+	} else {
+		pem, err := os.ReadFile(cfg.JWTPrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("GOJOSER_JWT_PRIVATE_KEY_FILE: %w", err)
+		}
+		jc.PrivateKeyPEM = pem
+		for _, f := range cfg.JWTOldKeyFiles {
+			old, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("GOJOSER_JWT_OLD_KEY_FILES: %w", err)
+			}
+			jc.OldKeysPEM = append(jc.OldKeysPEM, old)
+		}
+	}
+	m, err := jwt.New(jc)
+	if err != nil {
+		return nil, fmt.Errorf("jwt: %w", err)
+	}
+	return m, nil
 }
 
 func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {

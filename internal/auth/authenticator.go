@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,21 +14,25 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/gen/oas"
+	"github.com/gojoser/gojoser/internal/jwt"
 )
 
-// Authenticator resolves Authorization headers against the token table.
+// Authenticator resolves Authorization headers: DRF tokens against the token table, then SimpleJWT
+// access tokens, in DRF's order of authentication classes.
 type Authenticator struct {
 	db  *ent.Client
+	jwt *jwt.Manager // nil: Bearer is not understood
 	now func() time.Time
 }
 
-// NewAuthenticator returns an Authenticator; now may be nil (time.Now).
-func NewAuthenticator(db *ent.Client, now func() time.Time) *Authenticator {
+// NewAuthenticator returns an Authenticator; now may be nil (time.Now), jwt may be nil.
+func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, now func() time.Time) *Authenticator {
 	if now == nil {
 		now = time.Now
 	}
-	return &Authenticator{db: db, now: now}
+	return &Authenticator{db: db, jwt: jwtm, now: now}
 }
 
 // Authenticate parses header as DRF's TokenAuthentication does. It returns (nil, nil) for a request that
@@ -36,7 +41,14 @@ func NewAuthenticator(db *ent.Client, now func() time.Time) *Authenticator {
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Viewer, error) {
 	// DRF splits the raw header bytes on ASCII whitespace, so "Token\t<key>" and surrounding blanks work.
 	parts := strings.FieldsFunc(header, isASCIISpace)
-	if len(parts) == 0 || !strings.EqualFold(parts[0], "token") {
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	if !strings.EqualFold(parts[0], "token") {
+		// SimpleJWT matches its scheme case-sensitively: "bearer x" is anonymous.
+		if parts[0] == "Bearer" && a.jwt != nil {
+			return a.authenticateBearer(ctx, strings.Fields(header))
+		}
 		return nil, nil
 	}
 	switch {
@@ -88,6 +100,37 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 	}
 	slices.Sort(roles)
 	return &Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, TokenID: t.ID}, nil
+}
+
+// authenticateBearer is SimpleJWT's JWTAuthentication: parts is the header split on whitespace.
+func (a *Authenticator) authenticateBearer(ctx context.Context, parts []string) (*Viewer, error) {
+	if len(parts) != 2 {
+		return nil, ErrBearerHeader
+	}
+	claims, err := a.jwt.Parse(parts[1], jwt.TypeAccess)
+	if err != nil {
+		msg := jwt.MessageInvalid
+		if e, ok := errors.AsType[*jwt.Error](err); ok {
+			msg = e.Message
+		}
+		return nil, bearerInvalid(msg)
+	}
+	u, err := a.db.User.Query().Where(user.ID(int(claims.UserID))).WithRoles().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrBearerUserNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user %d: %w", claims.UserID, err)
+	}
+	if !u.IsActive {
+		return nil, ErrBearerUserInactive
+	}
+	roles := make([]string, 0, len(u.Edges.Roles))
+	for _, r := range u.Edges.Roles {
+		roles = append(roles, r.Name)
+	}
+	slices.Sort(roles)
+	return &Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, JWT: true}, nil
 }
 
 // SecurityHandler answers the generated server's security checks.

@@ -16,8 +16,10 @@ type Viewer struct {
 	Username string
 	Email    string
 	Roles    []string // sorted
-	// TokenID is the opaque token the request came with; logout revokes it.
+	// TokenID is the opaque token the request came with; logout revokes it. 0 for a JWT.
 	TokenID int
+	// JWT is set when the request came with a Bearer access token.
+	JWT bool
 }
 
 // HasRole reports whether the viewer holds role.

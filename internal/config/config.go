@@ -20,6 +20,9 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
+	// Env is "development" (the default: missing keys are generated and kept in the database, so the
+	// first run needs no setup) or "production" (missing keys stop the server at startup).
+	Env string `env:"ENV" envDefault:"development"`
 
 	// Djoser settings.
 	HideUsers                bool `env:"HIDE_USERS" envDefault:"true"`
@@ -54,6 +57,16 @@ type Config struct {
 	EmailChangeConfirm        bool          `env:"EMAIL_CHANGE_CONFIRM" envDefault:"false"`
 	EmailChangeConfirmURL     string        `env:"EMAIL_CHANGE_CONFIRM_URL" envDefault:"#/email/confirm/{uid}/{token}"`
 	EmailChangeLinkLifetime   time.Duration `env:"EMAIL_CHANGE_LINK_LIFETIME" envDefault:"24h"`
+
+	// JWT (SimpleJWT-compatible).
+	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
+	JWTSigningKey           string        `env:"JWT_SIGNING_KEY"`
+	JWTPrivateKeyFile       string        `env:"JWT_PRIVATE_KEY_FILE"`
+	JWTOldKeyFiles          []string      `env:"JWT_OLD_KEY_FILES" envSeparator:","`
+	JWTAccessTokenLifetime  time.Duration `env:"JWT_ACCESS_TOKEN_LIFETIME" envDefault:"5m"`
+	JWTRefreshTokenLifetime time.Duration `env:"JWT_REFRESH_TOKEN_LIFETIME" envDefault:"24h"`
+	JWTRotateRefreshTokens  bool          `env:"JWT_ROTATE_REFRESH_TOKENS" envDefault:"false"`
+	JWTRotationGrace        time.Duration `env:"JWT_ROTATION_GRACE" envDefault:"10s"`
 
 	// Mail delivery.
 	EmailBackend      string        `env:"EMAIL_BACKEND" envDefault:"console"`
@@ -171,6 +184,30 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_BACKEND must be console, file or smtp, got %q", c.EmailBackend))
+	}
+	if c.Env != "development" && c.Env != "production" {
+		errs = append(errs, fmt.Errorf("GOJOSER_ENV must be development or production, got %q", c.Env))
+	}
+	if c.Env == "production" && c.SecretKey == "" {
+		errs = append(errs, errors.New("GOJOSER_SECRET_KEY must be set when GOJOSER_ENV=production"))
+	}
+	switch c.JWTAlgorithm {
+	case "HS256":
+		if c.Env == "production" && c.JWTSigningKey == "" && c.SecretKey == "" {
+			errs = append(errs, errors.New("GOJOSER_JWT_SIGNING_KEY (or GOJOSER_SECRET_KEY) must be set when GOJOSER_ENV=production"))
+		}
+		if c.JWTSigningKey != "" && len(c.JWTSigningKey) < 32 {
+			errs = append(errs, errors.New("GOJOSER_JWT_SIGNING_KEY must be at least 32 characters (RFC 7518 section 3.2)"))
+		}
+	case "EdDSA", "ES256":
+		if c.JWTPrivateKeyFile == "" {
+			errs = append(errs, fmt.Errorf("GOJOSER_JWT_PRIVATE_KEY_FILE must be set for GOJOSER_JWT_ALGORITHM=%s", c.JWTAlgorithm))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("GOJOSER_JWT_ALGORITHM must be HS256, EdDSA or ES256, got %q", c.JWTAlgorithm))
+	}
+	if c.JWTAccessTokenLifetime <= 0 || c.JWTRefreshTokenLifetime <= 0 || c.JWTRotationGrace < 0 {
+		errs = append(errs, errors.New("GOJOSER_JWT_ACCESS_TOKEN_LIFETIME and GOJOSER_JWT_REFRESH_TOKEN_LIFETIME must be positive, GOJOSER_JWT_ROTATION_GRACE not negative"))
 	}
 	if c.EmailMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_MAX_ATTEMPTS must be at least 1, got %d", c.EmailMaxAttempts))

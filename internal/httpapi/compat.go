@@ -92,7 +92,7 @@ func canonicalPath(p string) string {
 		p = strings.TrimSuffix(p, ".json") + "/"
 	}
 	switch p {
-	case "/auth/token/login", "/auth/token/logout":
+	case "/auth/token/login", "/auth/token/logout", "/auth/jwt/create", "/auth/jwt/refresh", "/auth/jwt/verify", "/auth/jwt/blacklist":
 		p += "/"
 	}
 	return p

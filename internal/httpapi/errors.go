@@ -19,6 +19,8 @@ import (
 type httpError struct {
 	status int
 	body   any // marshalled as JSON; key order matters, so field errors use *validation.Errors
+	// bearerRealm: SimpleJWT's own views answer 401 with WWW-Authenticate: Bearer realm="api".
+	bearerRealm bool
 }
 
 type detail struct {
@@ -36,35 +38,38 @@ func toHTTP(err error) (httpError, bool) {
 		verrs *validation.Errors
 		berr  *reqbody.Error
 		aerr  *auth.Error
+		jerr  *auth.BearerError
 		perr  *auth.PermissionError
 		derr  *ogenerrors.DecodeParamsError
 		rerr  *ogenerrors.DecodeRequestError
 	)
 	switch {
 	case errors.As(err, &verrs):
-		return httpError{http.StatusBadRequest, verrs}, true
+		return httpError{status: http.StatusBadRequest, body: verrs}, true
 	case errors.As(err, &berr):
 		if berr.Detail != "" {
-			return httpError{berr.Status, detail{berr.Detail}}, true
+			return httpError{status: berr.Status, body: detail{berr.Detail}}, true
 		}
-		return httpError{berr.Status, nonField{berr.NonFieldErrors}}, true
+		return httpError{status: berr.Status, body: nonField{berr.NonFieldErrors}}, true
+	case errors.As(err, &jerr):
+		return httpError{status: http.StatusUnauthorized, body: jerr, bearerRealm: jerr.JWTView}, true
 	case errors.As(err, &aerr):
-		return httpError{http.StatusUnauthorized, detail{aerr.Detail}}, true
+		return httpError{status: http.StatusUnauthorized, body: detail{aerr.Detail}}, true
 	case errors.As(err, &perr):
-		return httpError{http.StatusForbidden, detail{perr.Detail}}, true
+		return httpError{status: http.StatusForbidden, body: detail{perr.Detail}}, true
 	case errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied):
-		return httpError{http.StatusUnauthorized, detail{auth.ErrNotAuthenticated.Detail}}, true
+		return httpError{status: http.StatusUnauthorized, body: detail{auth.ErrNotAuthenticated.Detail}}, true
 	case errors.As(err, new(users.EmailNotFoundError)):
 		// Djoser raises this outside is_valid(), so DRF renders a bare list, not an object.
-		return httpError{http.StatusBadRequest, []string{err.Error()}}, true
+		return httpError{status: http.StatusBadRequest, body: []string{err.Error()}}, true
 	case errors.Is(err, users.ErrActivationDisabled):
-		return httpError{http.StatusBadRequest, detail{"Account activation is disabled."}}, true
+		return httpError{status: http.StatusBadRequest, body: detail{"Account activation is disabled."}}, true
 	case errors.Is(err, users.ErrNotFound):
-		return httpError{http.StatusNotFound, detail{"Not found."}}, true
+		return httpError{status: http.StatusNotFound, body: detail{"Not found."}}, true
 	case errors.As(err, &derr), errors.As(err, &rerr):
-		return httpError{http.StatusBadRequest, detail{"Malformed request."}}, true
+		return httpError{status: http.StatusBadRequest, body: detail{"Malformed request."}}, true
 	}
-	return httpError{http.StatusInternalServerError, detail{"A server error occurred."}}, false
+	return httpError{status: http.StatusInternalServerError, body: detail{"A server error occurred."}}, false
 }
 
 // errorHandler is the generated server's single exit for handler, security and decoding errors.
@@ -77,6 +82,9 @@ func errorHandler(log *slog.Logger) func(context.Context, http.ResponseWriter, *
 		he, known := toHTTP(err)
 		if !known {
 			log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		if he.bearerRealm {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 		}
 		writeJSON(w, he.status, he.body)
 	}

@@ -18,13 +18,15 @@ import (
 type Handler struct {
 	users *users.Service
 	log   *slog.Logger
+	jwks  []byte
 }
 
 var _ oas.Handler = (*Handler)(nil)
 
 // NewHandler returns a Handler.
-func NewHandler(u *users.Service, log *slog.Logger) *Handler {
-	return &Handler{users: u, log: log}
+// jwks is the JSON Web Key Set served at /.well-known/jwks.json.
+func NewHandler(u *users.Service, log *slog.Logger, jwks []byte) *Handler {
+	return &Handler{users: u, log: log, jwks: jwks}
 }
 
 func value(o oas.OptNilString) validation.Value {

@@ -218,6 +218,10 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("set password of user %d: %w", u.ID, err)
 		}
+		// A password change always ends refresh tokens: they are long-lived bearer credentials.
+		if err := revokeRefreshTokens(ctx, tx, u.ID, s.now()); err != nil {
+			return err
+		}
 		if s.settings.LogoutOnPasswordChange {
 			if _, err := tx.Token.Delete().Where(token.UserID(u.ID)).Exec(ctx); err != nil {
 				return fmt.Errorf("revoke tokens of user %d: %w", u.ID, err)

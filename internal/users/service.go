@@ -15,6 +15,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
@@ -43,6 +44,11 @@ type Settings struct {
 	// EmailChangeConfirm keeps a changed email pending until the new address confirms it.
 	EmailChangeConfirm bool
 
+	// RotateRefreshTokens makes /auth/jwt/refresh/ return a new refresh token and retire the old one;
+	// RotationGrace is how long the retired one still works (two tabs refreshing at once).
+	RotateRefreshTokens bool
+	RotationGrace       time.Duration
+
 	ActivationLinkLifetime    time.Duration
 	PasswordResetLinkLifetime time.Duration
 	UsernameResetLinkLifetime time.Duration
@@ -54,6 +60,7 @@ type Service struct {
 	db       *ent.Client
 	hasher   *password.Hasher
 	links    *links.Generator
+	jwt      *jwt.Manager
 	settings Settings
 	log      *slog.Logger
 	now      func() time.Time
@@ -65,6 +72,7 @@ type Deps struct {
 	DB     *ent.Client
 	Hasher *password.Hasher
 	Links  *links.Generator
+	JWT    *jwt.Manager
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
 	Wake   func()           // called after a transaction that queued mail; may be nil
@@ -75,7 +83,7 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
+	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
 }
 
 // User is the public face of an account.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/store"
@@ -82,6 +83,14 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 
 // Logout revokes the token the request came with; the user's other devices stay logged in.
 func (s *Service) Logout(ctx context.Context, v *auth.Viewer) error {
+	if v.JWT {
+		// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated; with
+		// a JWT there is no presented token, so all of them go, as in Djoser. The JWT stays valid.
+		if _, err := s.db.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
+			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
+		}
+		return nil
+	}
 	err := s.db.Token.DeleteOneID(v.TokenID).Exec(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("revoke token %d: %w", v.TokenID, err)

@@ -1,0 +1,224 @@
+package users
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/refreshtoken"
+	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/jwt"
+	"github.com/gojoser/gojoser/internal/validation"
+)
+
+// SimpleJWT's views, wire-compatible with djangorestframework-simplejwt 5.2.2, plus refresh rotation
+// with reuse detection and a blacklist. Access tokens stay stateless; refresh tokens are recorded by
+// jti so they can be revoked.
+
+var (
+	errNoActiveAccount = &auth.BearerError{Detail: "No active account found with the given credentials", JWTView: true}
+	errBlacklisted     = &auth.BearerError{Detail: "Token is blacklisted", Code: "token_not_valid", JWTView: true}
+)
+
+func jwtFailure(err error) error {
+	if e, ok := errors.AsType[*jwt.Error](err); ok {
+		return &auth.BearerError{Detail: e.Message, Code: e.Code, JWTView: true}
+	}
+	return err
+}
+
+// Pair is what /auth/jwt/create/ returns, and /auth/jwt/refresh/ with rotation.
+type Pair struct {
+	Refresh, Access string
+}
+
+// JWTCreate is TokenObtainPairView: username and password, then a new refresh/access pair. Like
+// SimpleJWT it does not update last_login.
+func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) (Pair, error) {
+	var errs validation.Errors
+	name, _, _ := requiredChar.Clean(&errs, "username", username)
+	p, _, _ := requiredChar.Clean(&errs, "password", pw)
+	if err := errs.Err(); err != nil {
+		return Pair{}, err
+	}
+	u, err := s.db.User.Query().Where(user.Username(name)).Only(ctx)
+	if ent.IsNotFound(err) {
+		s.hasher.VerifyDummy(ctx, p)
+		return Pair{}, errNoActiveAccount
+	}
+	if err != nil {
+		return Pair{}, fmt.Errorf("look up user: %w", err)
+	}
+	match, _, err := s.hasher.Verify(ctx, p, u.Password)
+	if err != nil && ctx.Err() != nil {
+		return Pair{}, ctx.Err()
+	}
+	if !match || !u.IsActive {
+		return Pair{}, errNoActiveAccount
+	}
+	return s.newPair(ctx, s.db, u.ID, "")
+}
+
+// newPair mints a refresh token (in family, or a new family when "") and its access token.
+func (s *Service) newPair(ctx context.Context, db *ent.Client, userID int, family string) (Pair, error) {
+	refresh, rc, err := s.jwt.NewRefresh(int64(userID))
+	if err != nil {
+		return Pair{}, err
+	}
+	if family == "" {
+		family = rc.JTI
+	}
+	err = db.RefreshToken.Create().SetJti(rc.JTI).SetUserID(userID).SetFamily(family).
+		SetCreatedAt(unix(rc.Iat)).SetExpiresAt(unix(rc.Exp)).Exec(ctx)
+	if err != nil {
+		return Pair{}, fmt.Errorf("record refresh token: %w", err)
+	}
+	access, _, err := s.jwt.AccessFromRefresh(rc)
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{Refresh: refresh, Access: access}, nil
+}
+
+// record returns the stored record of a refresh token, creating it for tokens minted elsewhere with
+// the same key (a Djoser deployment being replaced), so those can be blacklisted and rotated too.
+func (s *Service) record(ctx context.Context, c jwt.Claims) (*ent.RefreshToken, error) {
+	rt, err := s.db.RefreshToken.Query().Where(refreshtoken.Jti(c.JTI)).Only(ctx)
+	if err == nil || !ent.IsNotFound(err) {
+		return rt, err
+	}
+	exists, err := s.db.User.Query().Where(user.ID(int(c.UserID))).Exist(ctx)
+	if err != nil || !exists {
+		return nil, errors.Join(err, jwtFailure(jwt.ErrInvalid))
+	}
+	err = s.db.RefreshToken.Create().SetJti(c.JTI).SetUserID(int(c.UserID)).SetFamily(c.JTI).
+		SetCreatedAt(unix(c.Iat)).SetExpiresAt(unix(c.Exp)).
+		OnConflictColumns(refreshtoken.FieldJti).DoNothing().Exec(ctx)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("record refresh token: %w", err)
+	}
+	return s.db.RefreshToken.Query().Where(refreshtoken.Jti(c.JTI)).Only(ctx)
+}
+
+// JWTRefresh is TokenRefreshView. Without rotation it answers a new access token only, as SimpleJWT's
+// defaults do. With rotation it also answers a new refresh token and retires the old one; presenting a
+// retired token again after the grace period means it was stolen, so its whole family is revoked.
+func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, error) {
+	var errs validation.Errors
+	tok, _, _ := requiredChar.Clean(&errs, "refresh", in)
+	if err := errs.Err(); err != nil {
+		return Pair{}, err
+	}
+	c, err := s.jwt.Parse(tok, jwt.TypeRefresh)
+	if err != nil {
+		return Pair{}, jwtFailure(err)
+	}
+	rt, err := s.record(ctx, c)
+	if err != nil {
+		return Pair{}, err
+	}
+	if rt.RevokedAt != nil {
+		return Pair{}, errBlacklisted
+	}
+	u, err := s.db.User.Get(ctx, rt.UserID)
+	if err != nil || !u.IsActive {
+		return Pair{}, errors.Join(ignoreNotFound(err), &auth.BearerError{Detail: "No active account found for the given token.", Code: "no_active_account", JWTView: true})
+	}
+	if !s.settings.RotateRefreshTokens {
+		access, _, err := s.jwt.AccessFromRefresh(c)
+		return Pair{Access: access}, err
+	}
+	now := s.now()
+	if rt.RotatedAt != nil && now.Sub(*rt.RotatedAt) > s.settings.RotationGrace {
+		// Reuse of a retired refresh token: somebody else has a copy. End the whole family.
+		_, err := s.db.RefreshToken.Update().Where(refreshtoken.Family(rt.Family), refreshtoken.RevokedAtIsNil()).
+			SetRevokedAt(now).Save(ctx)
+		if err != nil {
+			return Pair{}, fmt.Errorf("revoke token family: %w", err)
+		}
+		s.log.WarnContext(ctx, "refresh token reuse detected; family revoked", "user_id", rt.UserID)
+		return Pair{}, jwtFailure(jwt.ErrInvalid)
+	}
+	var out Pair
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if rt.RotatedAt == nil {
+			// Only the first of two concurrent refreshes retires the token; the other is inside the grace.
+			if _, err := tx.RefreshToken.Update().Where(refreshtoken.ID(rt.ID), refreshtoken.RotatedAtIsNil()).
+				SetRotatedAt(now).Save(ctx); err != nil {
+				return err
+			}
+		}
+		out, err = s.newPair(ctx, tx.Client(), rt.UserID, rt.Family)
+		return err
+	})
+	return out, err
+}
+
+// JWTVerify is TokenVerifyView: any valid token, access or refresh, that is not blacklisted.
+func (s *Service) JWTVerify(ctx context.Context, in validation.Value) error {
+	var errs validation.Errors
+	tok, _, _ := requiredChar.Clean(&errs, "token", in)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	c, err := s.jwt.Parse(tok, "")
+	if err != nil {
+		return jwtFailure(err)
+	}
+	if c.TokenType == jwt.TypeRefresh {
+		revoked, err := s.db.RefreshToken.Query().Where(refreshtoken.Jti(c.JTI), refreshtoken.RevokedAtNotNil()).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("check blacklist: %w", err)
+		}
+		if revoked {
+			return errBlacklisted
+		}
+	}
+	return nil
+}
+
+// JWTBlacklist is TokenBlacklistView: the refresh token stops working.
+func (s *Service) JWTBlacklist(ctx context.Context, in validation.Value) error {
+	var errs validation.Errors
+	tok, _, _ := requiredChar.Clean(&errs, "refresh", in)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	c, err := s.jwt.Parse(tok, jwt.TypeRefresh)
+	if err != nil {
+		return jwtFailure(err)
+	}
+	rt, err := s.record(ctx, c)
+	if err != nil {
+		return err
+	}
+	if rt.RevokedAt != nil {
+		return errBlacklisted
+	}
+	return s.db.RefreshToken.UpdateOneID(rt.ID).SetRevokedAt(s.now()).Exec(ctx)
+}
+
+// revokeRefreshTokens ends every outstanding refresh token of a user (password change).
+func revokeRefreshTokens(ctx context.Context, tx *ent.Tx, userID int, now time.Time) error {
+	_, err := tx.RefreshToken.Update().Where(refreshtoken.UserID(userID), refreshtoken.RevokedAtIsNil()).SetRevokedAt(now).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke refresh tokens of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+func unix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// isNoRows: an upsert that did nothing reports sql.ErrNoRows on some dialects.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+func ignoreNotFound(err error) error {
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
