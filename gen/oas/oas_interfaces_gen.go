@@ -57,6 +57,10 @@ type JwtVerifyRes interface {
 	jwtVerifyRes()
 }
 
+type ListMyTokensRes interface {
+	listMyTokensRes()
+}
+
 type ListRolesRes interface {
 	listRolesRes()
 }
@@ -65,8 +69,16 @@ type ListUserRolesRes interface {
 	listUserRolesRes()
 }
 
+type ListUserTokensRes interface {
+	listUserTokensRes()
+}
+
 type ListUsersRes interface {
 	listUsersRes()
+}
+
+type LogoutAllRes interface {
+	logoutAllRes()
 }
 
 type PartialUpdateMeRes interface {
@@ -99,6 +111,10 @@ type ResetUsernameRes interface {
 
 type RevokeRoleRes interface {
 	revokeRoleRes()
+}
+
+type RevokeTokenRes interface {
+	revokeTokenRes()
 }
 
 type SetPasswordRes interface {

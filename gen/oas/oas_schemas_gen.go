@@ -2,6 +2,10 @@
 
 package oas
 
+import (
+	"time"
+)
+
 type ActivateUserForbidden ErrorDetail
 
 func (*ActivateUserForbidden) activateUserRes() {}
@@ -205,7 +209,9 @@ func (*ErrorDetail) jwtBlacklistRes() {}
 func (*ErrorDetail) jwtCreateRes()    {}
 func (*ErrorDetail) jwtRefreshRes()   {}
 func (*ErrorDetail) jwtVerifyRes()    {}
+func (*ErrorDetail) listMyTokensRes() {}
 func (*ErrorDetail) listUsersRes()    {}
+func (*ErrorDetail) logoutAllRes()    {}
 func (*ErrorDetail) tokenLogoutRes()  {}
 
 type GetUserForbidden ErrorDetail
@@ -376,6 +382,11 @@ func (s *JWTVerifyRequest) SetToken(val OptNilString) {
 	s.Token = val
 }
 
+type ListMyTokensOKApplicationJSON []Session
+
+func (*ListMyTokensOKApplicationJSON) listMyTokensRes()   {}
+func (*ListMyTokensOKApplicationJSON) listUserTokensRes() {}
+
 type ListRolesForbidden ErrorDetail
 
 func (*ListRolesForbidden) listRolesRes() {}
@@ -400,9 +411,71 @@ type ListUserRolesUnauthorized ErrorDetail
 
 func (*ListUserRolesUnauthorized) listUserRolesRes() {}
 
+type ListUserTokensForbidden ErrorDetail
+
+func (*ListUserTokensForbidden) listUserTokensRes() {}
+
+type ListUserTokensNotFound ErrorDetail
+
+func (*ListUserTokensNotFound) listUserTokensRes() {}
+
+type ListUserTokensUnauthorized ErrorDetail
+
+func (*ListUserTokensUnauthorized) listUserTokensRes() {}
+
 type ListUsersOKApplicationJSON []User
 
 func (*ListUsersOKApplicationJSON) listUsersRes() {}
+
+// LogoutAllNoContent is response for LogoutAll operation.
+type LogoutAllNoContent struct{}
+
+func (*LogoutAllNoContent) logoutAllRes() {}
+
+// NewNilDateTime returns new NilDateTime with value set to v.
+func NewNilDateTime(v time.Time) NilDateTime {
+	return NilDateTime{
+		Value: v,
+	}
+}
+
+// NilDateTime is nullable time.Time.
+type NilDateTime struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDateTime) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDateTime) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
 
 // NewOptNilString returns new OptNilString with value set to v.
 func NewOptNilString(v string) OptNilString {
@@ -722,6 +795,19 @@ type RevokeRoleUnauthorized ErrorDetail
 
 func (*RevokeRoleUnauthorized) revokeRoleRes() {}
 
+// RevokeTokenNoContent is response for RevokeToken operation.
+type RevokeTokenNoContent struct{}
+
+func (*RevokeTokenNoContent) revokeTokenRes() {}
+
+type RevokeTokenNotFound ErrorDetail
+
+func (*RevokeTokenNotFound) revokeTokenRes() {}
+
+type RevokeTokenUnauthorized ErrorDetail
+
+func (*RevokeTokenUnauthorized) revokeTokenRes() {}
+
 // Ref: #/components/schemas/Role
 type Role struct {
 	Name string `json:"name"`
@@ -771,6 +857,76 @@ func (s *RoleNames) SetRoles(val []string) {
 
 func (*RoleNames) getMyRolesRes()    {}
 func (*RoleNames) listUserRolesRes() {}
+
+// Ref: #/components/schemas/Session
+type Session struct {
+	ID       int64       `json:"id"`
+	Label    string      `json:"label"`
+	Created  time.Time   `json:"created"`
+	LastUsed NilDateTime `json:"last_used"`
+	Expires  NilDateTime `json:"expires"`
+	Current  bool        `json:"current"`
+}
+
+// GetID returns the value of ID.
+func (s *Session) GetID() int64 {
+	return s.ID
+}
+
+// GetLabel returns the value of Label.
+func (s *Session) GetLabel() string {
+	return s.Label
+}
+
+// GetCreated returns the value of Created.
+func (s *Session) GetCreated() time.Time {
+	return s.Created
+}
+
+// GetLastUsed returns the value of LastUsed.
+func (s *Session) GetLastUsed() NilDateTime {
+	return s.LastUsed
+}
+
+// GetExpires returns the value of Expires.
+func (s *Session) GetExpires() NilDateTime {
+	return s.Expires
+}
+
+// GetCurrent returns the value of Current.
+func (s *Session) GetCurrent() bool {
+	return s.Current
+}
+
+// SetID sets the value of ID.
+func (s *Session) SetID(val int64) {
+	s.ID = val
+}
+
+// SetLabel sets the value of Label.
+func (s *Session) SetLabel(val string) {
+	s.Label = val
+}
+
+// SetCreated sets the value of Created.
+func (s *Session) SetCreated(val time.Time) {
+	s.Created = val
+}
+
+// SetLastUsed sets the value of LastUsed.
+func (s *Session) SetLastUsed(val NilDateTime) {
+	s.LastUsed = val
+}
+
+// SetExpires sets the value of Expires.
+func (s *Session) SetExpires(val NilDateTime) {
+	s.Expires = val
+}
+
+// SetCurrent sets the value of Current.
+func (s *Session) SetCurrent(val bool) {
+	s.Current = val
+}
 
 // SetPasswordNoContent is response for SetPassword operation.
 type SetPasswordNoContent struct{}
@@ -903,7 +1059,7 @@ func (s *TokenAuth) SetRoles(val []string) {
 type TokenCreateRequest struct {
 	Username OptNilString `json:"username"`
 	Password OptNilString `json:"password"`
-	// Extension.
+	// Extension: a device name of at most 64 characters.
 	Label OptNilString `json:"label"`
 }
 
@@ -970,7 +1126,7 @@ func (*TokenLogoutNoContent) tokenLogoutRes() {}
 
 // Ref: #/components/schemas/UIDTokenRequest
 type UIDTokenRequest struct {
-	// The user id.
+	// The user id, unpadded URL-safe base64, from the link.
 	UID OptNilString `json:"uid"`
 	// The token from the link.
 	Token OptNilString `json:"token"`

@@ -50,13 +50,18 @@ var operationRolesTokenAuth = map[string][]string{
 	GrantRoleOperation: []string{
 		"admin",
 	},
+	ListMyTokensOperation: []string{},
 	ListRolesOperation: []string{
 		"admin",
 	},
 	ListUserRolesOperation: []string{
 		"admin",
 	},
+	ListUserTokensOperation: []string{
+		"admin",
+	},
 	ListUsersOperation:            []string{},
+	LogoutAllOperation:            []string{},
 	PartialUpdateMeOperation:      []string{},
 	PartialUpdateUserOperation:    []string{},
 	ResendActivationOperation:     []string{},
@@ -67,6 +72,7 @@ var operationRolesTokenAuth = map[string][]string{
 	RevokeRoleOperation: []string{
 		"admin",
 	},
+	RevokeTokenOperation: []string{},
 	SetPasswordOperation: []string{},
 	SetUsernameOperation: []string{},
 	TokenLoginOperation:  []string{},

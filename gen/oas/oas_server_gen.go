@@ -111,6 +111,13 @@ type Handler interface {
 	//
 	// POST /auth/jwt/verify/
 	JwtVerify(ctx context.Context, req *JWTVerifyRequest) (JwtVerifyRes, error)
+	// ListMyTokens implements listMyTokens operation.
+	//
+	// Extension. The tokens of the current user, newest first: id, label (device), created, last used and
+	// expiry. Never the key. `current` marks the token this request came with.
+	//
+	// GET /auth/token/
+	ListMyTokens(ctx context.Context) (ListMyTokensRes, error)
 	// ListRoles implements listRoles operation.
 	//
 	// Admin only.
@@ -123,6 +130,12 @@ type Handler interface {
 	//
 	// GET /auth/users/{id}/roles/
 	ListUserRoles(ctx context.Context, params ListUserRolesParams) (ListUserRolesRes, error)
+	// ListUserTokens implements listUserTokens operation.
+	//
+	// Extension, admin only. Revoke one with `DELETE /auth/token/{id}/`.
+	//
+	// GET /auth/users/{id}/tokens/
+	ListUserTokens(ctx context.Context, params ListUserTokensParams) (ListUserTokensRes, error)
 	// ListUsers implements listUsers operation.
 	//
 	// A plain array ordered by id. With `GOJOSER_HIDE_USERS=true` (the default) a user who is not an admin
@@ -130,6 +143,13 @@ type Handler interface {
 	//
 	// GET /auth/users/
 	ListUsers(ctx context.Context) (ListUsersRes, error)
+	// LogoutAll implements logoutAll operation.
+	//
+	// Extension, as in django-rest-knox. Revokes every token and every JWT refresh token of the current
+	// user. "Regenerate my token" is this followed by a login.
+	//
+	// POST /auth/token/logoutall/
+	LogoutAll(ctx context.Context) (LogoutAllRes, error)
 	// PartialUpdateMe implements partialUpdateMe operation.
 	//
 	// Only `email` is writable; other fields are ignored.
@@ -186,6 +206,12 @@ type Handler interface {
 	//
 	// DELETE /auth/users/{id}/roles/{role}/
 	RevokeRole(ctx context.Context, params RevokeRoleParams) (RevokeRoleRes, error)
+	// RevokeToken implements revokeToken operation.
+	//
+	// Extension. Revokes one of my tokens; an admin may revoke anyone's. Other users' tokens are 404.
+	//
+	// DELETE /auth/token/{id}/
+	RevokeToken(ctx context.Context, params RevokeTokenParams) (RevokeTokenRes, error)
 	// SetPassword implements setPassword operation.
 	//
 	// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With

@@ -161,6 +161,16 @@ func (UnimplementedHandler) JwtVerify(ctx context.Context, req *JWTVerifyRequest
 	return r, ht.ErrNotImplemented
 }
 
+// ListMyTokens implements listMyTokens operation.
+//
+// Extension. The tokens of the current user, newest first: id, label (device), created, last used and
+// expiry. Never the key. `current` marks the token this request came with.
+//
+// GET /auth/token/
+func (UnimplementedHandler) ListMyTokens(ctx context.Context) (r ListMyTokensRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListRoles implements listRoles operation.
 //
 // Admin only.
@@ -179,6 +189,15 @@ func (UnimplementedHandler) ListUserRoles(ctx context.Context, params ListUserRo
 	return r, ht.ErrNotImplemented
 }
 
+// ListUserTokens implements listUserTokens operation.
+//
+// Extension, admin only. Revoke one with `DELETE /auth/token/{id}/`.
+//
+// GET /auth/users/{id}/tokens/
+func (UnimplementedHandler) ListUserTokens(ctx context.Context, params ListUserTokensParams) (r ListUserTokensRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListUsers implements listUsers operation.
 //
 // A plain array ordered by id. With `GOJOSER_HIDE_USERS=true` (the default) a user who is not an admin
@@ -186,6 +205,16 @@ func (UnimplementedHandler) ListUserRoles(ctx context.Context, params ListUserRo
 //
 // GET /auth/users/
 func (UnimplementedHandler) ListUsers(ctx context.Context) (r ListUsersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// LogoutAll implements logoutAll operation.
+//
+// Extension, as in django-rest-knox. Revokes every token and every JWT refresh token of the current
+// user. "Regenerate my token" is this followed by a login.
+//
+// POST /auth/token/logoutall/
+func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -266,6 +295,15 @@ func (UnimplementedHandler) ResetUsernameConfirm(ctx context.Context, req *Reset
 //
 // DELETE /auth/users/{id}/roles/{role}/
 func (UnimplementedHandler) RevokeRole(ctx context.Context, params RevokeRoleParams) (r RevokeRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeToken implements revokeToken operation.
+//
+// Extension. Revokes one of my tokens; an admin may revoke anyone's. Other users' tokens are 404.
+//
+// DELETE /auth/token/{id}/
+func (UnimplementedHandler) RevokeToken(ctx context.Context, params RevokeTokenParams) (r RevokeTokenRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/cors"
 	"github.com/gojoser/gojoser/internal/httpapi"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
@@ -100,12 +101,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
 	})
 	authn := auth.NewAuthenticator(db, jwtm, opts.Now)
+	authn.TokenTTL = cfg.TokenTTL
+	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h, err := httpapi.New(httpapi.NewHandler(svc, log, jwtm.JWKS()), authn, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)
 	}
-	a.Users, a.Handler = svc, h
+	a.Users, a.Handler = svc, corsMW(h)
 	return a, nil
 }
 
@@ -125,6 +132,7 @@ func settings(cfg config.Config) users.Settings {
 		LogoutOnPasswordChange:           cfg.LogoutOnPasswordChange,
 		ShowEmailNotFound:                cfg.PasswordResetShowEmailNotFound || cfg.UsernameResetShowEmailNotFound,
 		EmailChangeConfirm:               cfg.EmailChangeConfirm,
+		TokenTTL:                         cfg.TokenTTL,
 		RotateRefreshTokens:              cfg.JWTRotateRefreshTokens,
 		RotationGrace:                    cfg.JWTRotationGrace,
 		ActivationLinkLifetime:           cfg.ActivationLinkLifetime,

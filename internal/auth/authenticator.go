@@ -25,7 +25,12 @@ type Authenticator struct {
 	db  *ent.Client
 	jwt *jwt.Manager // nil: Bearer is not understood
 	now func() time.Time
+	// TokenTTL, when positive, makes opaque tokens expire after that long without use (sliding).
+	TokenTTL time.Duration
 }
+
+// touchEvery throttles last_used writes: a busy token costs one write a minute, not one per request.
+const touchEvery = time.Minute
 
 // NewAuthenticator returns an Authenticator; now may be nil (time.Now), jwt may be nil.
 func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, now func() time.Time) *Authenticator {
@@ -93,6 +98,14 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 	u := t.Edges.User
 	if !u.IsActive {
 		return nil, ErrUserInactive
+	}
+	if now := a.now(); t.LastUsed == nil || now.Sub(*t.LastUsed) >= touchEvery {
+		upd := a.db.Token.UpdateOneID(t.ID).SetLastUsed(now)
+		if a.TokenTTL > 0 {
+			upd.SetExpiresAt(now.Add(a.TokenTTL))
+		}
+		// Best effort: a failed bookkeeping write must not fail an authenticated request.
+		_ = upd.Exec(ctx)
 	}
 	roles := make([]string, 0, len(u.Edges.Roles))
 	for _, r := range u.Edges.Roles {

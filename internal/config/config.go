@@ -58,6 +58,14 @@ type Config struct {
 	EmailChangeConfirmURL     string        `env:"EMAIL_CHANGE_CONFIRM_URL" envDefault:"#/email/confirm/{uid}/{token}"`
 	EmailChangeLinkLifetime   time.Duration `env:"EMAIL_CHANGE_LINK_LIFETIME" envDefault:"24h"`
 
+	// TokenTTL, when positive, expires opaque tokens after that long without use (sliding renewal).
+	TokenTTL time.Duration `env:"TOKEN_TTL" envDefault:"0"`
+
+	// CORS for browser apps served from other origins; empty means no CORS headers at all.
+	CORSAllowedOrigins   []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	CORSAllowCredentials bool          `env:"CORS_ALLOW_CREDENTIALS" envDefault:"false"`
+	CORSMaxAge           time.Duration `env:"CORS_MAX_AGE" envDefault:"10m"`
+
 	// JWT (SimpleJWT-compatible).
 	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
 	JWTSigningKey           string        `env:"JWT_SIGNING_KEY"`
@@ -208,6 +216,9 @@ func (c Config) Validate() error {
 	}
 	if c.JWTAccessTokenLifetime <= 0 || c.JWTRefreshTokenLifetime <= 0 || c.JWTRotationGrace < 0 {
 		errs = append(errs, errors.New("GOJOSER_JWT_ACCESS_TOKEN_LIFETIME and GOJOSER_JWT_REFRESH_TOKEN_LIFETIME must be positive, GOJOSER_JWT_ROTATION_GRACE not negative"))
+	}
+	if c.TokenTTL < 0 {
+		errs = append(errs, errors.New("GOJOSER_TOKEN_TTL must be 0 (no expiry) or positive"))
 	}
 	if c.EmailMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_MAX_ATTEMPTS must be at least 1, got %d", c.EmailMaxAttempts))

@@ -69,7 +69,9 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (c *compat) allowed(path string) []string {
 	var out []string
 	for _, m := range routedMethods {
-		if _, ok := c.routes.FindRoute(m, path); ok {
+		r, ok := c.routes.FindRoute(m, path)
+		// /auth/token/{id}/ would also match /auth/token/login/ and friends; those keep Djoser's Allow.
+		if ok && !(r.OperationID() == "revokeToken" && !isNumeric(r.Args()[0])) {
 			out = append(out, m)
 		}
 	}
@@ -180,3 +182,15 @@ type headWriter struct {
 func (w *headWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func isNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

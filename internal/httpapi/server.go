@@ -4,6 +4,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	gojoser "github.com/gojoser/gojoser"
+	"github.com/gojoser/gojoser/internal/docs"
+
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/reqbody"
@@ -26,5 +29,7 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger) (http.Handler,
 	if err != nil {
 		return nil, err
 	}
-	return observe(log, &compat{next: withSite(reqbody.Middleware(srv)), routes: srv, authn: authn}), nil
+	api := &compat{next: withSite(reqbody.Middleware(srv)), routes: srv, authn: authn}
+	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
+	return observe(log, docs.Mount(api, gojoser.OpenAPISpec)), nil
 }

@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
@@ -71,7 +72,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 		}
 		out.User = fromEnt(u)
 		if s.settings.CreateTokenOnRegister {
-			if out.Token, err = issueToken(ctx, tx.Client(), u.ID, ""); err != nil {
+			if out.Token, err = issueToken(ctx, tx.Client(), u.ID, "", s.expiry()); err != nil {
 				return err
 			}
 		}
@@ -97,9 +98,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 }
 
 // issueToken creates a token for user id and returns its key, which exists only in this return value.
-func issueToken(ctx context.Context, db *ent.Client, userID int, label string) (string, error) {
+func issueToken(ctx context.Context, db *ent.Client, userID int, label string, expires *time.Time) (string, error) {
 	key, digest := auth.NewKey()
-	if err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).Exec(ctx); err != nil {
+	if err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).SetNillableExpiresAt(expires).Exec(ctx); err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
 	return key, nil

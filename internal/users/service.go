@@ -46,6 +46,9 @@ type Settings struct {
 
 	// RotateRefreshTokens makes /auth/jwt/refresh/ return a new refresh token and retire the old one;
 	// RotationGrace is how long the retired one still works (two tabs refreshing at once).
+	// TokenTTL, when positive, makes opaque tokens expire (sliding, renewed on use).
+	TokenTTL time.Duration
+
 	RotateRefreshTokens bool
 	RotationGrace       time.Duration
 

@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
@@ -71,7 +72,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("record login: %w", err)
 		}
-		key, err = issueToken(ctx, tx.Client(), u.ID, label)
+		key, err = issueToken(ctx, tx.Client(), u.ID, label, s.expiry())
 		return err
 	})
 	if err != nil {
@@ -82,6 +83,15 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 }
 
 // Logout revokes the token the request came with; the user's other devices stay logged in.
+// expiry is when a token issued now expires, or nil without GOJOSER_TOKEN_TTL.
+func (s *Service) expiry() *time.Time {
+	if s.settings.TokenTTL <= 0 {
+		return nil
+	}
+	t := s.now().Add(s.settings.TokenTTL)
+	return &t
+}
+
 func (s *Service) Logout(ctx context.Context, v *auth.Viewer) error {
 	if v.JWT {
 		// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated; with

@@ -1,0 +1,264 @@
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+
+import { ApiError, unwrap } from "./errors.js";
+import type { paths } from "./generated/openapi.js";
+import { createMemoryStorage, sameAuth, type StoredAuth, type TokenStorage } from "./storage.js";
+
+/** A fetch that takes a Request, as openapi-fetch calls it. `globalThis.fetch` fits. */
+export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
+
+export type AuthScheme = StoredAuth["scheme"];
+
+export interface GojoserClientOptions {
+  /** Where the API lives, without the `/auth/...` part: `"https://api.example.com"`. */
+  baseUrl: string;
+  /** Where credentials are kept. Default: in memory (see createLocalStorage to survive reloads). */
+  storage?: TokenStorage;
+  /** The fetch to use. Default: `globalThis.fetch`, looked up at call time. */
+  fetch?: FetchLike;
+  /**
+   * What login() asks for: `"token"` (DRF token, `Authorization: Token <key>`) or `"jwt"` (SimpleJWT
+   * pair, `Authorization: Bearer <access>`, refreshed on 401). Default `"token"`.
+   */
+  scheme?: AuthScheme;
+}
+
+/** Login fields: `username` (or whatever LOGIN_FIELD the server uses) and `password`. */
+export interface Credentials {
+  username?: string;
+  email?: string;
+  password: string;
+  /** gojoser extension for token logins: a device name shown in the token list. */
+  label?: string;
+  [field: string]: string | undefined;
+}
+
+export interface GojoserClient {
+  /**
+   * The typed openapi-fetch client for every operation in openapi.yaml. Requests carry the session's
+   * Authorization header unless they set one themselves.
+   */
+  readonly api: Client<paths>;
+  /** Logs in with the client's scheme (or `scheme`), saves the credentials and returns them. */
+  login(credentials: Credentials, options?: { scheme?: AuthScheme }): Promise<StoredAuth>;
+  /**
+   * Ends the session. Token: revokes the token (`POST /auth/token/logout/`). JWT: blacklists the refresh
+   * token (`POST /auth/jwt/blacklist/`); access tokens already issued stay valid until they expire, and a
+   * server without the blacklist (404) just forgets the pair. The credentials are forgotten locally even
+   * if the server call fails; the failure is then rethrown.
+   */
+  logout(): Promise<void>;
+  /**
+   * JWT: exchanges the refresh token for a new access token and saves it. Concurrent calls, including the
+   * automatic ones after a 401, share one request. A refused refresh token ends the session.
+   */
+  refresh(): Promise<string>;
+  /** The current credentials, or null. Returns the same object until they change. */
+  getAuth(): StoredAuth | null;
+  isAuthenticated(): boolean;
+  /** Calls listener whenever the credentials change (login, logout, refresh, another tab). */
+  subscribe(listener: () => void): () => void;
+}
+
+/** Auth endpoints send no Authorization header: DRF rejects a stale one with 401 even on login. */
+const credentialFree = new Set([
+  "/auth/token/login/",
+  "/auth/jwt/create/",
+  "/auth/jwt/refresh/",
+  "/auth/jwt/verify/",
+  "/auth/jwt/blacklist/",
+]);
+
+/**
+ * Creates a client for a gojoser (or Djoser) server:
+ *
+ * ```ts
+ * const client = createGojoserClient({ baseUrl: "https://api.example.com", scheme: "jwt",
+ *   storage: createLocalStorage() });
+ * await client.login({ username: "alice", password: "correct-horse-battery" });
+ * const me = await unwrap(client.api.GET("/auth/users/me/"));
+ * ```
+ */
+export function createGojoserClient(options: GojoserClientOptions): GojoserClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const storage = options.storage ?? createMemoryStorage();
+  const defaultScheme: AuthScheme = options.scheme ?? "token";
+  const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // sessionFetch is defined below; openapi-fetch calls it only once a request is made.
+  const api = createClient<paths>({ baseUrl, fetch: (request) => sessionFetch(request) });
+
+  // --- State and change notification ------------------------------------------------------------
+  const listeners = new Set<() => void>();
+  let unsubscribeStorage: (() => void) | undefined;
+  let snapshot: StoredAuth | null = null;
+
+  const getAuth = (): StoredAuth | null => {
+    const current = storage.get();
+    if (!sameAuth(current, snapshot)) snapshot = current;
+    return snapshot;
+  };
+  const notify = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  const save = (auth: StoredAuth | null) => {
+    storage.set(auth);
+    getAuth();
+    notify();
+  };
+  /** Forgets the credentials if they are still `used`: a newer login must survive an old failure. */
+  const forgetIfCurrent = (used: StoredAuth) => {
+    if (sameAuth(storage.get(), used)) save(null);
+  };
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    if (listeners.size === 1 && storage.subscribe) unsubscribeStorage = storage.subscribe(notify);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) {
+        unsubscribeStorage?.();
+        unsubscribeStorage = undefined;
+      }
+    };
+  };
+
+  // The refresh tokens of this client's current session, newest last: more than one only when the
+  // server rotates them. A 401 is retried only within one session, never with another user's token.
+  let lineage: string[] = [];
+  const sameSession = (a: string, b: string) => a === b || (lineage.includes(a) && lineage.includes(b));
+
+  // --- Login and logout ------------------------------------------------------------------------
+  // The auth endpoints go through the typed client too; the middleware sends them no credentials.
+  const login = async (credentials: Credentials, opts?: { scheme?: AuthScheme }): Promise<StoredAuth> => {
+    const scheme = opts?.scheme ?? defaultScheme;
+    let auth: StoredAuth;
+    if (scheme === "jwt") {
+      const { label: _label, ...fields } = credentials;
+      const pair = await unwrap(api.POST("/auth/jwt/create/", { body: fields }));
+      auth = { scheme: "jwt", access: pair.access, refresh: pair.refresh };
+      lineage = [pair.refresh];
+    } else {
+      const { auth_token } = await unwrap(api.POST("/auth/token/login/", { body: credentials }));
+      auth = { scheme: "token", token: auth_token };
+    }
+    save(auth);
+    return getAuth() ?? auth;
+  };
+
+  const logout = async (): Promise<void> => {
+    const auth = storage.get();
+    if (auth === null) return;
+    try {
+      const { response, error } =
+        auth.scheme === "jwt"
+          ? await api.POST("/auth/jwt/blacklist/", { body: { refresh: auth.refresh } })
+          : await api.POST("/auth/token/logout/", { headers: { Authorization: `Token ${auth.token}` } });
+      // 401: already revoked or expired, which is what we wanted. 404: a Djoser server without
+      // SimpleJWT's blacklist app, where a JWT cannot be revoked.
+      const done = response.ok || response.status === 401 || (auth.scheme === "jwt" && response.status === 404);
+      if (!done) throw new ApiError(response.status, error ?? "", response);
+    } finally {
+      forgetIfCurrent(auth);
+    }
+  };
+
+  // --- Refresh, one at a time ------------------------------------------------------------------
+  let refreshing: Promise<string> | null = null;
+
+  const refresh = (): Promise<string> => {
+    refreshing ??= (async () => {
+      const auth = storage.get();
+      if (auth?.scheme !== "jwt") throw new Error("gojoser: refresh needs a JWT session");
+      const { data: body, error, response } = await api.POST("/auth/jwt/refresh/", {
+        body: { refresh: auth.refresh },
+      });
+      if (!body) {
+        // The refresh token is invalid, expired, revoked or of the wrong type: the session is over.
+        if (response.status === 400 || response.status === 401) forgetIfCurrent(auth);
+        throw new ApiError(response.status, error ?? "", response);
+      }
+      // Save only if nobody logged out or in meanwhile. With ROTATE_REFRESH_TOKENS the server sends a
+      // new refresh token too.
+      if (sameAuth(storage.get(), auth)) {
+        const next = body.refresh ?? auth.refresh;
+        if (next !== auth.refresh) {
+          if (!lineage.includes(auth.refresh)) lineage = [auth.refresh];
+          lineage = [...lineage, next].slice(-8);
+        }
+        save({ scheme: "jwt", access: body.access, refresh: next });
+      }
+      return body.access;
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
+
+  // --- Signing requests and retrying after a 401 ------------------------------------------------
+  /** Requests this client signed, with the credentials it signed them with. */
+  const signed = new WeakMap<Request, StoredAuth>();
+
+  const authMiddleware: Middleware = {
+    onRequest({ request, schemaPath }) {
+      if (credentialFree.has(schemaPath) || request.headers.has("Authorization")) return undefined;
+      const auth = storage.get();
+      if (auth === null) return undefined;
+      request.headers.set("Authorization", authorization(auth));
+      signed.set(request, auth);
+      return request;
+    },
+  };
+
+  /**
+   * The fetch openapi-fetch calls, after every middleware has run. A 401 to a request this client
+   * signed means its credentials failed. Token: they are forgotten. JWT: the access token is refreshed
+   * (once, shared by every request that failed meanwhile) and the request is sent again, once; if the
+   * refresh is refused, or the fresh token is refused too, the session is forgotten.
+   */
+  const sessionFetch: FetchLike = async (request, init) => {
+    const used = signed.get(request);
+    if (!used) return baseFetch(request, init);
+    const retry = used.scheme === "jwt" ? request.clone() : undefined;
+    const response = await baseFetch(request, init);
+    if (response.status !== 401) return response;
+    if (used.scheme === "token" || !retry) {
+      forgetIfCurrent(used);
+      return response;
+    }
+    const current = storage.get();
+    let access: string;
+    if (current?.scheme !== "jwt" || !sameSession(current.refresh, used.refresh)) {
+      return response; // logged out, or another session began, while the request was under way
+    } else if (current.access !== used.access) {
+      access = current.access; // another request already refreshed
+    } else {
+      try {
+        access = await refresh();
+      } catch {
+        return response;
+      }
+    }
+    retry.headers.set("Authorization", `Bearer ${access}`);
+    const second = await baseFetch(retry, init);
+    if (second.status === 401) {
+      const now = storage.get();
+      if (now?.scheme === "jwt" && now.access === access) forgetIfCurrent(now);
+    }
+    return second;
+  };
+
+  api.use(authMiddleware);
+
+  return {
+    api,
+    login,
+    logout,
+    refresh,
+    getAuth,
+    isAuthenticated: () => getAuth() !== null,
+    subscribe,
+  };
+}
+
+function authorization(auth: StoredAuth): string {
+  return auth.scheme === "token" ? `Token ${auth.token}` : `Bearer ${auth.access}`;
+}

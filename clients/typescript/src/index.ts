@@ -1,0 +1,18 @@
+export {
+  createGojoserClient,
+  type AuthScheme,
+  type Credentials,
+  type FetchLike,
+  type GojoserClient,
+  type GojoserClientOptions,
+} from "./client.js";
+export { ApiError, isApiError, unwrap, type FetchResult } from "./errors.js";
+export {
+  createLocalStorage,
+  createMemoryStorage,
+  type LocalStorageOptions,
+  type StoredAuth,
+  type TokenStorage,
+} from "./storage.js";
+/** The types generated from openapi.yaml: `paths`, `components`, `operations` and `Schema*` aliases. */
+export type * from "./generated/openapi.js";

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/gojoser/gojoser/gen/oas"
+	"github.com/gojoser/gojoser/internal/users"
+)
+
+func toSessions(ss []users.Session) *oas.ListMyTokensOKApplicationJSON {
+	out := make(oas.ListMyTokensOKApplicationJSON, len(ss))
+	for i, s := range ss {
+		out[i] = oas.Session{ID: int64(s.ID), Label: s.Label, Created: s.Created.UTC(),
+			LastUsed: nilTime(s.LastUsed), Expires: nilTime(s.ExpiresAt), Current: s.Current}
+	}
+	return &out
+}
+
+func nilTime(t *time.Time) oas.NilDateTime {
+	if t == nil {
+		return oas.NilDateTime{Null: true}
+	}
+	return oas.NewNilDateTime(t.UTC())
+}
+
+func (h *Handler) ListMyTokens(ctx context.Context) (oas.ListMyTokensRes, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := h.users.Sessions(ctx, v, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return toSessions(ss), nil
+}
+
+func (h *Handler) ListUserTokens(ctx context.Context, p oas.ListUserTokensParams) (oas.ListUserTokensRes, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := h.users.UserExists(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := h.users.Sessions(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	return toSessions(ss), nil
+}
+
+func (h *Handler) RevokeToken(ctx context.Context, p oas.RevokeTokenParams) (oas.RevokeTokenRes, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.users.RevokeSession(ctx, v, p.ID); err != nil {
+		return nil, err
+	}
+	return &oas.RevokeTokenNoContent{}, nil
+}
+
+func (h *Handler) LogoutAll(ctx context.Context) (oas.LogoutAllRes, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.users.LogoutAll(ctx, v); err != nil {
+		return nil, err
+	}
+	return &oas.LogoutAllNoContent{}, nil
+}

@@ -1,0 +1,86 @@
+package users
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/auth"
+)
+
+// Session is one opaque token as its owner may see it: never the key.
+type Session struct {
+	ID                  int
+	Label               string
+	Created             time.Time
+	LastUsed, ExpiresAt *time.Time
+	Current             bool // the token this request came with
+}
+
+// Sessions lists user id's tokens, newest first; v marks its own.
+func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, id int) ([]Session, error) {
+	ts, err := s.db.Token.Query().Where(token.UserID(id)).Order(ent.Desc(token.FieldCreated), ent.Desc(token.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens of user %d: %w", id, err)
+	}
+	now := s.now()
+	out := make([]Session, 0, len(ts))
+	for _, t := range ts {
+		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+			continue // expired: no longer a session
+		}
+		out = append(out, Session{ID: t.ID, Label: t.Label, Created: t.Created, LastUsed: t.LastUsed, ExpiresAt: t.ExpiresAt, Current: t.ID == v.TokenID})
+	}
+	return out, nil
+}
+
+// RevokeSession revokes token id if it is v's, or if v is an admin. Anyone else's token is not found,
+// so token ids reveal nothing.
+func (s *Service) RevokeSession(ctx context.Context, v *auth.Viewer, id string) error {
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return ErrNotFound
+	}
+	q := s.db.Token.Delete().Where(token.ID(n))
+	if !v.IsAdmin() {
+		q = q.Where(token.UserID(v.UserID))
+	}
+	deleted, err := q.Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke token %d: %w", n, err)
+	}
+	if deleted == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// LogoutAll revokes every token and refresh token of v's user, in one transaction (knox's logoutall).
+func (s *Service) LogoutAll(ctx context.Context, v *auth.Viewer) error {
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		if _, err := tx.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
+			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
+		}
+		return revokeRefreshTokens(ctx, tx, v.UserID, s.now())
+	})
+}
+
+// UserExists reports whether user id exists, for admin endpoints addressing a user.
+func (s *Service) UserExists(ctx context.Context, id string) (int, error) {
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return 0, ErrNotFound
+	}
+	ok, err := s.db.User.Query().Where(user.ID(n)).Exist(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("look up user %d: %w", n, err)
+	}
+	if !ok {
+		return 0, ErrNotFound
+	}
+	return n, nil
+}
