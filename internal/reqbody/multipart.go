@@ -10,12 +10,13 @@ import (
 // mime/multipart: Django is much more lenient and its leniency is the observable contract. It splits the
 // body at every occurrence of "--boundary" (even mid-line), needs no closing delimiter, ignores a part
 // whose headers do not end within its first 1024 bytes or that lacks a Content-Disposition name, skips
-// header lines it cannot parse, and decodes values as UTF-8 with replacement. Only a few conditions are
-// errors, all reported as `Multipart form parse error - <Django message>`.
+// header lines it cannot parse, and decodes names and values with the request's charset (UTF-8 unless the
+// Content-Type says otherwise) and replacement. Only a few conditions are errors, all reported as
+// `Multipart form parse error - <Django message>`.
 //
 // Not reproduced: DATA_UPLOAD_MAX_NUMBER_FIELDS (over 1000 fields) and DATA_UPLOAD_MAX_NUMBER_FILES,
 // which Django answers with an HTML 400 page that Error cannot express.
-func parseMultipart(contentType string, body []byte) (*object, *Error) {
+func parseMultipart(contentType string, body []byte, codec pyCodec) (*object, *Error) {
 	// Django tests the raw header case-sensitively, although DRF chose this parser case-insensitively.
 	if !strings.HasPrefix(contentType, "multipart/") {
 		return nil, multipartError("Invalid Content-Type: " + latin1(contentType))
@@ -28,7 +29,7 @@ func parseMultipart(contentType string, body []byte) (*object, *Error) {
 	// A parameter Django cannot parse raises ValueError there (a 500); we treat it as a missing boundary.
 	if _, params, ok := parseHeader([]byte(contentType)); ok {
 		if p, found := params["boundary"]; found {
-			boundary, shown = []byte(p.text()), p.text()
+			boundary, shown = []byte(p.text(codecUTF8)), p.text(codecUTF8)
 			if !p.isStr {
 				boundary = p.raw
 			}
@@ -69,7 +70,7 @@ func parseMultipart(contentType string, body []byte) (*object, *Error) {
 		if !ok {
 			continue
 		}
-		name := nameParam.strippedText()
+		name := nameParam.strippedText(codec)
 		encoding := ""
 		if h, ok := headers["content-transfer-encoding"]; ok {
 			encoding = strings.TrimFunc(h.value, pyIsSpace)
@@ -83,9 +84,9 @@ func parseMultipart(contentType string, body []byte) (*object, *Error) {
 					data = decoded
 				}
 			}
-			post.set(name, jsonString(pyUTF8Replace(data)))
+			post.set(name, jsonString(decodeReplace(data, codec)))
 			continue
-		} else if sanitizeFileName(filename.text()) == "" {
+		} else if sanitizeFileName(filename.text(codec)) == "" {
 			continue
 		}
 		if encoding == "base64" {
@@ -117,8 +118,11 @@ func multipartError(msg string) *Error {
 	return &Error{Status: 400, Detail: "Multipart form parse error - " + msg}
 }
 
-// validBoundary is cgi.valid_boundary: 1 to 201 printable ASCII characters, the last one not a space.
+// validBoundary is cgi.valid_boundary, re.match("^[ -~]{0,200}[!-~]$", b): 1 to 201 printable ASCII
+// characters, the last one not a space, and (since '$' also matches before a final newline) optionally a
+// trailing "\n", which only an RFC 2231 value (boundary*=utf-8'en'abc%0A) can carry.
 func validBoundary(b []byte) bool {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
 	if len(b) == 0 || len(b) > 201 || b[len(b)-1] == ' ' {
 		return false
 	}

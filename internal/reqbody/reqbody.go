@@ -143,12 +143,12 @@ func normalize(contentType string, body []byte) (out []byte, form bool, err *Err
 	}
 	switch selectParser(contentType) {
 	case parserJSON:
-		out, err = normalizeJSON(body)
+		out, err = normalizeJSON(body, requestCodec(contentType))
 		return out, false, err
 	case parserForm:
-		return parseURLEncoded(body).marshal(), true, nil
+		return parseURLEncoded(body, requestCodec(contentType)).marshal(), true, nil
 	case parserMultipart:
-		obj, err := parseMultipart(contentType, body)
+		obj, err := parseMultipart(contentType, body, requestCodec(contentType))
 		if err != nil {
 			return nil, false, err
 		}
@@ -193,16 +193,12 @@ func selectParser(contentType string) parserKind {
 	return parserNone
 }
 
-// normalizeJSON is DRF's JSONParser followed by the Serializer's "is it a dict" check. The charset
-// parameter is ignored: the body is always decoded as UTF-8.
-func normalizeJSON(body []byte) ([]byte, *Error) {
-	// codecs.getreader('utf-8') decodes incrementally and never flushes, so a truncated multi-byte
-	// sequence at the very end is dropped rather than reported.
-	n, uerr := pyUTF8Check(body, false)
-	if uerr != nil {
-		return nil, jsonParseError(uerr.Error())
+// normalizeJSON is DRF's JSONParser followed by the Serializer's "is it a dict" check.
+func normalizeJSON(body []byte, codec pyCodec) ([]byte, *Error) {
+	doc, derr := decodeJSONStream(body, codec)
+	if derr != nil {
+		return nil, jsonParseError(derr.Error())
 	}
-	doc := body[:n]
 	kind, members, jerr := loadJSON(doc)
 	if jerr != nil {
 		return nil, jsonParseError(jerr.render(doc))
@@ -217,6 +213,35 @@ func normalizeJSON(body []byte) ([]byte, *Error) {
 		Status:         http.StatusBadRequest,
 		NonFieldErrors: []string{"Invalid data. Expected a dictionary, but got " + pyTypeName[kind] + "."},
 	}
+}
+
+// decodeJSONStream is codecs.getreader(codec)(stream).read(), which DRF feeds to json.load: the body as
+// UTF-8 text, or the decoding error. The UTF-8 readers decode incrementally and never flush, so a
+// truncated multi-byte sequence at the very end is dropped rather than reported, and utf-8-sig drops a
+// body that is only the start of a BOM.
+func decodeJSONStream(body []byte, codec pyCodec) ([]byte, error) {
+	switch codec {
+	case codecLatin1:
+		return []byte(latin1(string(body))), nil
+	case codecASCII:
+		for i, c := range body {
+			if c >= 0x80 {
+				return nil, fmt.Errorf("'ascii' codec can't decode byte 0x%02x in position %d: ordinal not in range(128)", c, i)
+			}
+		}
+		return body, nil
+	case codecUTF8Sig:
+		if len(body) < len(utf8BOM) && bytes.HasPrefix(utf8BOM, body) {
+			return nil, nil
+		}
+		// The BOM is consumed before the UTF-8 decoder runs, so error positions count from after it.
+		body = bytes.TrimPrefix(body, utf8BOM)
+	}
+	n, uerr := pyUTF8Check(body, false)
+	if uerr != nil {
+		return nil, uerr
+	}
+	return body[:n], nil
 }
 
 func jsonParseError(msg string) *Error {
