@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
@@ -112,6 +113,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)
 	}
+	if cfg.StaticDir != "" {
+		h = withStatic(h, cfg.StaticDir)
+	}
 	a.Users, a.Handler = svc, corsMW(h)
 	return a, nil
 }
@@ -140,6 +144,20 @@ func settings(cfg config.Config) users.Settings {
 		UsernameResetLinkLifetime:        cfg.UsernameResetLinkLifetime,
 		EmailChangeLinkLifetime:          cfg.EmailChangeLinkLifetime,
 	}
+}
+
+// withStatic serves a built frontend from dir at /, leaving every API path to api.
+func withStatic(api http.Handler, dir string) http.Handler {
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/auth/") || p == "/auth" || strings.HasPrefix(p, "/.well-known/") ||
+			strings.HasPrefix(p, "/docs") || p == "/openapi.yaml" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // newJWT builds the JWT manager. HS256 signs with GOJOSER_JWT_SIGNING_KEY, else the secret key (as

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ type Config struct {
 
 	// TokenTTL, when positive, expires opaque tokens after that long without use (sliding renewal).
 	TokenTTL time.Duration `env:"TOKEN_TTL" envDefault:"0"`
+
+	// StaticDir, when set, is served at / (a built frontend such as examples/web/dist); API paths win.
+	StaticDir string `env:"STATIC_DIR"`
 
 	// CORS for browser apps served from other origins; empty means no CORS headers at all.
 	CORSAllowedOrigins   []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
@@ -216,6 +220,11 @@ func (c Config) Validate() error {
 	}
 	if c.JWTAccessTokenLifetime <= 0 || c.JWTRefreshTokenLifetime <= 0 || c.JWTRotationGrace < 0 {
 		errs = append(errs, errors.New("GOJOSER_JWT_ACCESS_TOKEN_LIFETIME and GOJOSER_JWT_REFRESH_TOKEN_LIFETIME must be positive, GOJOSER_JWT_ROTATION_GRACE not negative"))
+	}
+	if c.StaticDir != "" {
+		if st, err := os.Stat(c.StaticDir); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("GOJOSER_STATIC_DIR must be a directory, got %q", c.StaticDir))
+		}
 	}
 	if c.TokenTTL < 0 {
 		errs = append(errs, errors.New("GOJOSER_TOKEN_TTL must be 0 (no expiry) or positive"))

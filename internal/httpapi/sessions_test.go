@@ -5,6 +5,8 @@ import (
 	encjson "encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +197,21 @@ func TestDocsAndCORS(t *testing.T) {
 			t.Fatalf("a foreign origin got CORS headers: %v", res.Header)
 		}
 	})
+}
+
+func TestStaticDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html><title>app</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := apitest.DBs(t)[0]
+	s := apitest.Start(t, db, map[string]string{"STATIC_DIR": dir})
+	res, body := s.Do(t, "GET", "/", "", "", nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), "<title>app</title>") {
+		t.Fatalf("GET /: %d %s", res.StatusCode, body)
+	}
+	res, body = s.Do(t, "GET", "/auth/users/me/", "", "", nil)
+	if res.StatusCode != 401 || string(body) != `{"detail":"Authentication credentials were not provided."}` {
+		t.Fatalf("API behind the static dir: %d %s", res.StatusCode, body)
+	}
 }
