@@ -16,6 +16,7 @@ import (
 
 	"github.com/gojoser/gojoser/internal/app"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/users"
 	"github.com/gojoser/gojoser/internal/validation"
@@ -86,8 +87,31 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		}),
 	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp))
+	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
 	return root
+}
+
+func jwtCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "jwt", Short: "JWT signing keys"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "genkey EdDSA|ES256",
+		Short: "Print a new PEM private key for GOJOSER_JWT_PRIVATE_KEY_FILE (its kid goes to stderr)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pem, err := jwt.GenerateKeyPEM(args[0])
+			if err != nil {
+				return err
+			}
+			kid, _, err := jwt.KeyID(pem)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "kid %s\n", kid)
+			_, err = cmd.OutOrStdout().Write(pem)
+			return err
+		},
+	})
+	return cmd
 }
 
 func mailCmd(withApp appRunner) *cobra.Command {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func FromMap(m map[string]string) (Config, error) {
 func parse(opts env.Options) (Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, opts); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, fmt.Errorf("config: %w", nameVariables(err))
 	}
 	return c, c.Validate()
 }
@@ -236,6 +237,26 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// nameVariables rewrites env's parse errors, which name Go fields, to name the variable a user sets.
+func nameVariables(err error) error {
+	agg, ok := err.(env.AggregateError)
+	if !ok {
+		return err
+	}
+	t := reflect.TypeFor[Config]()
+	var out []error
+	for _, e := range agg.Errors {
+		if pe, ok := e.(env.ParseError); ok {
+			if f, found := t.FieldByName(pe.Name); found {
+				out = append(out, fmt.Errorf("%s%s: cannot parse as %s: %w", Prefix, f.Tag.Get("env"), pe.Type, errors.Unwrap(pe.Err)))
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 // SlogLevel parses LogLevel.
