@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -130,16 +129,9 @@ const (
 // Target resolves the {id} of /auth/users/{id}/ for v, in DRF's order: the object lookup (404), then the
 // CurrentUserOrAdmin permission (403, or 404 when HIDE_USERS hides the user for this action).
 func (s *Service) Target(ctx context.Context, v *auth.Viewer, id string, a Action) (int, error) {
-	n, err := strconv.Atoi(id)
-	if err != nil || n <= 0 {
-		return 0, ErrNotFound
-	}
-	exists, err := s.db.User.Query().Where(user.ID(n)).Exist(ctx)
+	n, err := s.UserExists(ctx, id)
 	if err != nil {
-		return 0, fmt.Errorf("look up user %d: %w", n, err)
-	}
-	if !exists {
-		return 0, ErrNotFound
+		return 0, err
 	}
 	if v.IsAdmin() || v.UserID == n {
 		return n, nil
