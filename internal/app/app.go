@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,10 @@ type App struct {
 	Handler http.Handler
 	Log     *slog.Logger
 	Outbox  *outbox.Worker
+	// Cache holds resolved tokens; Notifier (PostgreSQL only) spreads its invalidations to other nodes.
+	Cache    *auth.Cache
+	Notifier *auth.Notifier
+	closers  []func() error
 }
 
 // Options are the seams tests use.
@@ -77,8 +82,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db, Log: log}
+	a := &App{Config: cfg, DB: db, Log: log, Cache: auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize, opts.Now)}
+	if store.IsPostgres(cfg.DatabaseURL) && a.Cache != nil && cfg.AuthCacheTTL > 0 {
+		pub, err := sql.Open("pgx", cfg.DatabaseURL)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		pub.SetMaxOpenConns(2)
+		a.closers = append(a.closers, pub.Close)
+		a.Notifier = auth.NewNotifier(cfg.DatabaseURL, pub, a.Cache, log)
+	}
 	svc := users.NewService(users.Deps{
+		Changed: a.invalidate,
 		DB: db, Hasher: hasher, Links: links.New(secret, opts.Now), JWT: jwtm, Log: log, Now: opts.Now,
 		Wake: func() { a.Outbox.Notify() },
 	}, settings(cfg))
@@ -101,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Outbox = outbox.NewWorker(db, mailer.Deliver, log, outbox.Options{
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
 	})
-	authn := auth.NewAuthenticator(db, jwtm, opts.Now)
+	authn := auth.NewAuthenticator(db, jwtm, a.Cache, opts.Now)
 	authn.TokenTTL = cfg.TokenTTL
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
@@ -209,20 +225,37 @@ func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
 	return mail.NewConsoleSender(console), nil
 }
 
-// StartMail runs the outbox worker until the returned stop is called; stop waits for the message in
-// flight, so a shutdown never cuts a delivery in half.
+// StartMail runs the background work (the outbox worker and, on PostgreSQL, the auth cache listener)
+// until the returned stop is called; stop waits for the mail in flight, so a shutdown never cuts a
+// delivery in half.
 func (a *App) StartMail() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if a.Notifier != nil {
+			go a.Notifier.Listen(ctx)
+		}
 		a.Outbox.Run(ctx)
 	}()
 	return func() { cancel(); <-done }
 }
 
+// invalidate drops users from the auth cache here and, through PostgreSQL, on every other node.
+func (a *App) invalidate(ctx context.Context, ids ...int) {
+	a.Cache.InvalidateUser(ids...)
+	if a.Notifier != nil {
+		a.Notifier.Publish(ctx, ids...)
+	}
+}
+
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	for _, c := range a.closers {
+		_ = c()
+	}
+	return a.DB.Close()
+}
 
 // Serve listens on the configured address until ctx is done, then shuts down gracefully: in-flight
 // requests get ShutdownTimeout to finish.

@@ -22,9 +22,10 @@ import (
 // Authenticator resolves Authorization headers: DRF tokens against the token table, then SimpleJWT
 // access tokens, in DRF's order of authentication classes.
 type Authenticator struct {
-	db  *ent.Client
-	jwt *jwt.Manager // nil: Bearer is not understood
-	now func() time.Time
+	db    *ent.Client
+	jwt   *jwt.Manager // nil: Bearer is not understood
+	now   func() time.Time
+	cache *Cache // may be nil
 	// TokenTTL, when positive, makes opaque tokens expire after that long without use (sliding).
 	TokenTTL time.Duration
 }
@@ -33,11 +34,11 @@ type Authenticator struct {
 const touchEvery = time.Minute
 
 // NewAuthenticator returns an Authenticator; now may be nil (time.Now), jwt may be nil.
-func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, now func() time.Time) *Authenticator {
+func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, cache *Cache, now func() time.Time) *Authenticator {
 	if now == nil {
 		now = time.Now
 	}
-	return &Authenticator{db: db, jwt: jwtm, now: now}
+	return &Authenticator{db: db, jwt: jwtm, cache: cache, now: now}
 }
 
 // Authenticate parses header as DRF's TokenAuthentication does. It returns (nil, nil) for a request that
@@ -77,6 +78,18 @@ func isASCIISpace(r rune) bool {
 
 func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, error) {
 	digest := Digest(key)
+	now := a.now()
+	if e, ok := a.cache.get(digest); ok {
+		if e.tokenExpires != nil && !now.Before(*e.tokenExpires) {
+			a.cache.InvalidateUser(e.viewer.UserID)
+			return nil, ErrInvalidToken
+		}
+		if e.lastUsed == nil || now.Sub(*e.lastUsed) >= touchEvery {
+			a.cache.touched(digest, now, a.touch(ctx, e.viewer.TokenID, now, e.tokenExpires))
+		}
+		v := e.viewer
+		return &v, nil
+	}
 	t, err := a.db.Token.Query().
 		Where(token.Digest(digest)).
 		WithUser(func(q *ent.UserQuery) { q.WithRoles() }).
@@ -92,27 +105,39 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 	if subtle.ConstantTimeCompare(t.Digest, digest) != 1 {
 		return nil, ErrInvalidToken
 	}
-	if t.ExpiresAt != nil && !a.now().Before(*t.ExpiresAt) {
+	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return nil, ErrInvalidToken
 	}
 	u := t.Edges.User
 	if !u.IsActive {
 		return nil, ErrUserInactive
 	}
-	if now := a.now(); t.LastUsed == nil || now.Sub(*t.LastUsed) >= touchEvery {
-		upd := a.db.Token.UpdateOneID(t.ID).SetLastUsed(now)
-		if a.TokenTTL > 0 {
-			upd.SetExpiresAt(now.Add(a.TokenTTL))
-		}
-		// Best effort: a failed bookkeeping write must not fail an authenticated request.
-		_ = upd.Exec(ctx)
+	expires, lastUsed := t.ExpiresAt, t.LastUsed
+	if lastUsed == nil || now.Sub(*lastUsed) >= touchEvery {
+		expires, lastUsed = a.touch(ctx, t.ID, now, t.ExpiresAt), &now
 	}
 	roles := make([]string, 0, len(u.Edges.Roles))
 	for _, r := range u.Edges.Roles {
 		roles = append(roles, r.Name)
 	}
 	slices.Sort(roles)
-	return &Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, TokenID: t.ID}, nil
+	v := Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, TokenID: t.ID}
+	a.cache.put(digest, cacheEntry{viewer: v, tokenExpires: expires, lastUsed: lastUsed})
+	return &v, nil
+}
+
+// touch records a use of token id, at most once a minute per token, and slides its expiry under
+// GOJOSER_TOKEN_TTL. It returns the token's expiry after the write.
+func (a *Authenticator) touch(ctx context.Context, id int, now time.Time, expires *time.Time) *time.Time {
+	upd := a.db.Token.UpdateOneID(id).SetLastUsed(now)
+	if a.TokenTTL > 0 {
+		e := now.Add(a.TokenTTL)
+		upd.SetExpiresAt(e)
+		expires = &e
+	}
+	// Best effort: a failed bookkeeping write must not fail an authenticated request.
+	_ = upd.Exec(ctx)
+	return expires
 }
 
 // authenticateBearer is SimpleJWT's JWTAuthentication: parts is the header split on whitespace.

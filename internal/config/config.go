@@ -63,6 +63,11 @@ type Config struct {
 	// TokenTTL, when positive, expires opaque tokens after that long without use (sliding renewal).
 	TokenTTL time.Duration `env:"TOKEN_TTL" envDefault:"0"`
 
+	// AuthCacheTTL and AuthCacheSize bound the in-process cache of resolved tokens; a TTL of 0 turns it
+	// off. Changes through gojoser invalidate it at once, on every node (LISTEN/NOTIFY on PostgreSQL).
+	AuthCacheTTL  time.Duration `env:"AUTH_CACHE_TTL" envDefault:"30s"`
+	AuthCacheSize int           `env:"AUTH_CACHE_SIZE" envDefault:"100000"`
+
 	// StaticDir, when set, is served at / (a built frontend such as examples/web/dist); API paths win.
 	StaticDir string `env:"STATIC_DIR"`
 
@@ -226,6 +231,9 @@ func (c Config) Validate() error {
 		if st, err := os.Stat(c.StaticDir); err != nil || !st.IsDir() {
 			errs = append(errs, fmt.Errorf("GOJOSER_STATIC_DIR must be a directory, got %q", c.StaticDir))
 		}
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheSize < 0 {
+		errs = append(errs, errors.New("GOJOSER_AUTH_CACHE_TTL and GOJOSER_AUTH_CACHE_SIZE must not be negative"))
 	}
 	if c.TokenTTL < 0 {
 		errs = append(errs, errors.New("GOJOSER_TOKEN_TTL must be 0 (no expiry) or positive"))

@@ -133,3 +133,8 @@ func SecretKey(ctx context.Context, c *ent.Client) ([]byte, error) {
 	}
 	return m.Value, nil
 }
+
+// IsPostgres reports whether databaseURL names a PostgreSQL database.
+func IsPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}

@@ -62,11 +62,18 @@ func (s *Service) CreateToken(ctx context.Context, username, label string) (stri
 
 // RevokeKey deletes the token with the given key. It reports whether one existed.
 func (s *Service) RevokeKey(ctx context.Context, key string) (bool, error) {
-	n, err := s.db.Token.Delete().Where(token.Digest(auth.Digest(key))).Exec(ctx)
+	t, err := s.db.Token.Query().Where(token.Digest(auth.Digest(key))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
 	if err != nil {
+		return false, fmt.Errorf("find token: %w", err)
+	}
+	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 		return false, fmt.Errorf("revoke token: %w", err)
 	}
-	return n > 0, nil
+	s.changed(ctx, t.UserID)
+	return true, nil
 }
 
 // RevokeAll deletes every token of username and returns how many there were.
@@ -79,5 +86,6 @@ func (s *Service) RevokeAll(ctx context.Context, username string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens: %w", err)
 	}
+	s.changed(ctx, id)
 	return n, nil
 }

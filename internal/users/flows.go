@@ -233,6 +233,7 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 		return nil
 	})
 	if err == nil {
+		s.changed(ctx, u.ID)
 		s.log.InfoContext(ctx, "password changed", "user_id", u.ID, "tokens_revoked", s.settings.LogoutOnPasswordChange)
 	}
 	return err
@@ -343,6 +344,7 @@ func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, 
 	if err != nil {
 		return fmt.Errorf("set username of user %d: %w", u.ID, err)
 	}
+	s.changed(ctx, u.ID)
 	return nil
 }
 
@@ -381,6 +383,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 	if u.PendingEmail == "" {
 		return validation.Field("token", msgInvalidToken)
 	}
+	defer s.changed(ctx, u.ID)
 	return s.commit(ctx, func(tx *ent.Tx) error {
 		n, err := tx.User.Update().
 			Where(user.ID(u.ID), user.PendingEmail(u.PendingEmail), user.LinkVersion(u.LinkVersion)).

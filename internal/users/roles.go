@@ -72,6 +72,7 @@ func (s *Service) Grant(ctx context.Context, id, roleName string) error {
 	if err != nil && !ent.IsConstraintError(err) {
 		return fmt.Errorf("grant role: %w", err)
 	}
+	s.changed(ctx, uid)
 	s.log.InfoContext(ctx, "role granted", "user_id", uid, "role", roleName)
 	return nil
 }
@@ -89,6 +90,7 @@ func (s *Service) Revoke(ctx context.Context, v *auth.Viewer, id, roleName strin
 	if err := s.db.User.UpdateOneID(uid).RemoveRoleIDs(rid).Exec(ctx); err != nil {
 		return fmt.Errorf("revoke role: %w", err)
 	}
+	s.changed(ctx, uid)
 	s.log.InfoContext(ctx, "role revoked", "user_id", uid, "role", roleName)
 	return nil
 }

@@ -67,6 +67,14 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	wake     func()
+	onChange func(ctx context.Context, userIDs ...int)
+}
+
+// changed reports committed changes that cached authentication must not outlive.
+func (s *Service) changed(ctx context.Context, ids ...int) {
+	if s.onChange != nil {
+		s.onChange(ctx, ids...)
+	}
 }
 
 // Deps are what a Service works with.
@@ -78,6 +86,9 @@ type Deps struct {
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
 	Wake   func()           // called after a transaction that queued mail; may be nil
+	// Changed is told, after commit, which users' tokens or viewer data changed (the auth cache
+	// forgets them, on every node). May be nil.
+	Changed func(ctx context.Context, userIDs ...int)
 }
 
 // NewService returns a Service.
@@ -85,7 +96,7 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
+	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, onChange: d.Changed}
 }
 
 // User is the public face of an account.
@@ -233,6 +244,7 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput, site outbo
 	if err != nil {
 		return User{}, fmt.Errorf("update user %d: %w", id, err)
 	}
+	s.changed(ctx, id)
 	return fromEnt(out), nil
 }
 
@@ -257,5 +269,6 @@ func (s *Service) Delete(ctx context.Context, v *auth.Viewer, id int, currentPas
 	if err != nil {
 		return fmt.Errorf("delete user %d: %w", id, err)
 	}
+	s.changed(ctx, id)
 	return nil
 }

@@ -45,28 +45,36 @@ func (s *Service) RevokeSession(ctx context.Context, v *auth.Viewer, id string) 
 	if err != nil || n <= 0 {
 		return ErrNotFound
 	}
-	q := s.db.Token.Delete().Where(token.ID(n))
+	q := s.db.Token.Query().Where(token.ID(n))
 	if !v.IsAdmin() {
 		q = q.Where(token.UserID(v.UserID))
 	}
-	deleted, err := q.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("revoke token %d: %w", n, err)
-	}
-	if deleted == 0 {
+	t, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
 		return ErrNotFound
 	}
+	if err != nil {
+		return fmt.Errorf("find token %d: %w", n, err)
+	}
+	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("revoke token %d: %w", n, err)
+	}
+	s.changed(ctx, t.UserID)
 	return nil
 }
 
 // LogoutAll revokes every token and refresh token of v's user, in one transaction (knox's logoutall).
 func (s *Service) LogoutAll(ctx context.Context, v *auth.Viewer) error {
-	return s.commit(ctx, func(tx *ent.Tx) error {
+	err := s.commit(ctx, func(tx *ent.Tx) error {
 		if _, err := tx.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
 			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
 		}
 		return revokeRefreshTokens(ctx, tx, v.UserID, s.now())
 	})
+	if err == nil {
+		s.changed(ctx, v.UserID)
+	}
+	return err
 }
 
 // UserExists reports whether user id exists, for admin endpoints addressing a user.

@@ -99,11 +99,13 @@ func (s *Service) Logout(ctx context.Context, v *auth.Viewer) error {
 		if _, err := s.db.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
 			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
 		}
+		s.changed(ctx, v.UserID)
 		return nil
 	}
 	err := s.db.Token.DeleteOneID(v.TokenID).Exec(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("revoke token %d: %w", v.TokenID, err)
 	}
+	s.changed(ctx, v.UserID)
 	return nil
 }

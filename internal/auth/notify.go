@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// notifyChannel carries user ids whose cached tokens every node must forget.
+const notifyChannel = "gojoser_auth"
+
+// Notifier spreads cache invalidations between gojoser nodes sharing one PostgreSQL database, through
+// LISTEN/NOTIFY: no extra infrastructure, and a NOTIFY sent after a commit reaches every listener.
+type Notifier struct {
+	url   string
+	db    *sql.DB
+	cache *Cache
+	log   *slog.Logger
+}
+
+// NewNotifier returns a Notifier for the PostgreSQL database at url; db is used to publish.
+func NewNotifier(url string, db *sql.DB, cache *Cache, log *slog.Logger) *Notifier {
+	return &Notifier{url: url, db: db, cache: cache, log: log}
+}
+
+// Publish tells every node, this one included, to forget the users' cached tokens.
+func (n *Notifier) Publish(ctx context.Context, ids ...int) {
+	if len(ids) == 0 {
+		return
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", notifyChannel, strings.Join(parts, ",")); err != nil {
+		// Other nodes will catch up when their entries expire; say so loudly.
+		n.log.Error("auth cache invalidation not published; other nodes may serve revoked tokens until the cache TTL", "err", err)
+	}
+}
+
+// Listen applies other nodes' invalidations until ctx ends, reconnecting as needed. While it is not
+// connected it cannot know what it missed, so every (re)connection flushes the whole cache.
+func (n *Notifier) Listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := n.listenOnce(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn("auth cache listener disconnected; retrying", "err", err)
+			n.cache.Flush()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (n *Notifier) listenOnce(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, n.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	n.cache.Flush()
+	for {
+		note, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []int
+		for _, p := range strings.Split(note.Payload, ",") {
+			if id, err := strconv.Atoi(p); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		n.cache.InvalidateUser(ids...)
+	}
+}
