@@ -49,7 +49,9 @@ func TestAuthCacheAcrossNodes(t *testing.T) {
 	eventually("a role grant", func() bool { return got(key, "/auth/users/me/roles/") == `{"roles":["admin"]}` })
 
 	a.expect(t, "PATCH", "/auth/users/me/", `{"email":"moved@example.com"}`, key, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
-	eventually("an email change", func() bool { return got(key, "/auth/users/me/") == `{"email":"moved@example.com","id":1,"username":"node"}` })
+	eventually("an email change", func() bool {
+		return got(key, "/auth/users/me/") == `{"email":"moved@example.com","id":1,"username":"node"}`
+	})
 
 	a.expect(t, "POST", "/auth/token/logout/", "", key, 204, "")
 	eventually("a logout", func() bool { return got(key, "/auth/users/me/") == `{"detail":"Invalid token."}` })
