@@ -1,0 +1,375 @@
+// The demo app (examples/web) served by gojoser (GOJOSER_STATIC_DIR), driven through every account flow
+// in headless Chromium. gojoser and the app are built once; each suite gets its own server, SQLite file
+// and mail folder. A suite's steps build on each other, so they run in order and a failed step skips the
+// rest of its suite; screenshots of every open page and the server log go to e2e/artifacts/.
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { expectCount, expectHidden, expectVisible, launchBrowser, newUser, screenshotAll } from "../lib/browser.mjs";
+import { Mailbox } from "../lib/mail.mjs";
+import { buildGojoser, buildWeb, startGojoser } from "../lib/server.mjs";
+
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), "../artifacts");
+
+const ROOT = { username: "root", email: "root@example.com", password: "Root-Admin-Pass-91" };
+const ALICE = {
+  username: "alice",
+  email: "alice@example.com",
+  newEmail: "alice.new@example.com",
+  password: "Blue-Otter-Sings-42",
+  changedPassword: "Green-Falcon-Runs-77",
+  resetPassword: "Red-Panda-Sleeps-13",
+  newUsername: "alice2",
+};
+
+let buildDir;
+let bin;
+let dist;
+let browser;
+
+const tid = (page, id) => page.getByTestId(id);
+
+/**
+ * A suite's server and browser pages. Its steps run in order and build on each other, so after a failure
+ * the remaining ones are skipped; the failure leaves screenshots of every open page and the server log.
+ */
+function suite(name, extraEnv) {
+  const s = { name, server: undefined, mailbox: undefined, pages: {}, failed: false };
+  before(
+    async () => {
+      s.server = await startGojoser({ bin, staticDir: dist, superuser: ROOT, extraEnv });
+      s.mailbox = new Mailbox(s.server.mailDir);
+    },
+    { timeout: 60_000 },
+  );
+  after(async () => {
+    for (const page of Object.values(s.pages)) await page?.context().close();
+    await s.server?.stop();
+    if (s.server && s.failed) copyFileSync(s.server.logFile, join(artifacts, `${s.name}-gojoser.log`));
+    s.server?.cleanup();
+  });
+  s.step = (title, fn) =>
+    test(title, { timeout: 120_000 }, async (t) => {
+      if (s.failed) {
+        t.skip("an earlier step failed");
+        return;
+      }
+      try {
+        await fn();
+      } catch (err) {
+        s.failed = true;
+        const pages = Object.values(s.pages).filter(Boolean);
+        const prefix = `${s.name}-${title}`;
+        const shots = await screenshotAll(pages, artifacts, prefix);
+        const notes = pages.map((p) => `${p.userName} at ${p.url()}; console errors: ${JSON.stringify(p.consoleErrors)}`);
+        if (s.server) copyFileSync(s.server.logFile, join(artifacts, `${s.name}-gojoser.log`));
+        writeFileSync(join(artifacts, `${prefix}.txt`.replace(/[^\w.-]+/g, "_")), `${err.stack}\n\n${notes.join("\n")}\n`);
+        t.diagnostic(`screenshots: ${shots.join(", ") || "(none)"}; server log: ${join(artifacts, `${s.name}-gojoser.log`)}`);
+        throw err;
+      }
+    });
+  return s;
+}
+
+async function login(page, username, password, label) {
+  await page.goto("/#/login");
+  await tid(page, "login-username").fill(username);
+  await tid(page, "login-password").fill(password);
+  if (label) await tid(page, "login-label").fill(label);
+  await tid(page, "login-submit").click();
+}
+
+async function logout(page) {
+  await tid(page, "logout-button").click();
+  await expectVisible(tid(page, "flash"), "You are logged out.");
+  await expectVisible(tid(page, "login-form"));
+}
+
+before(
+  async () => {
+    rmSync(artifacts, { recursive: true, force: true });
+    mkdirSync(artifacts, { recursive: true });
+    buildDir = mkdtempSync(join(tmpdir(), "gojoser-e2e-build-"));
+    bin = buildGojoser(buildDir);
+    dist = buildWeb();
+    browser = await launchBrowser();
+  },
+  { timeout: 900_000 },
+);
+
+after(async () => {
+  await browser?.close();
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
+
+describe("every flow of the demo app", () => {
+  // The email change waits for a link to the new address: the #/email/confirm/ route.
+  const s = suite("flows", { GOJOSER_EMAIL_CHANGE_CONFIRM: "true" });
+  const step = s.step;
+  /** alice's browser, alice's second device, and the admin's browser. */
+  let alice;
+  let second;
+  let root;
+  let server;
+  let mailbox;
+
+  step("01 the app is served from gojoser's root and the API beside it", async () => {
+    ({ server, mailbox } = s);
+    alice = s.pages.alice = await newUser(browser, server.url, "alice");
+    await alice.goto("/");
+    await expectVisible(tid(alice, "home"));
+    await expectVisible(tid(alice, "nav-login"));
+    const res = await fetch(`${server.url}/auth/users/me/`);
+    assert.equal(res.status, 401);
+  });
+
+  step("02 register: field errors next to their fields, then an inactive account", async () => {
+    await tid(alice, "nav-register").click();
+    await tid(alice, "register-username").fill(ALICE.username);
+    await tid(alice, "register-email").fill("not-an-address");
+    await tid(alice, "register-password").fill("short");
+    await tid(alice, "register-submit").click();
+    await expectVisible(tid(alice, "register-email-error"), "Enter a valid email address.");
+    assert.equal(await tid(alice, "register-username-error").count(), 0);
+
+    // As in Django, the password validators run once the fields themselves are valid.
+    await tid(alice, "register-email").fill(ALICE.email);
+    await tid(alice, "register-submit").click();
+    await expectVisible(tid(alice, "register-password-error"), "This password is too short.");
+    await expectHidden(tid(alice, "register-email-error"));
+
+    await tid(alice, "register-password").fill(ALICE.password);
+    await tid(alice, "register-submit").click();
+    await expectVisible(tid(alice, "register-done"), `Welcome, ${ALICE.username}!`);
+
+    // Not active yet: the login is refused.
+    await login(alice, ALICE.username, ALICE.password);
+    await expectVisible(tid(alice, "login-error"), "Unable to log in with provided credentials.");
+  });
+
+  step("03 activate from the emailed link", async () => {
+    const mail = await mailbox.waitForLink({ to: ALICE.email, route: "activate" });
+    assert.ok(mail.link.startsWith(`${server.url}/#/activate/`), mail.link);
+    await alice.goto(mail.link);
+    await tid(alice, "activate-submit").click();
+    await expectVisible(tid(alice, "activate-done"), "Your account is active.");
+
+    // Links are single-use: the same link again shows the server's error.
+    await alice.reload();
+    await tid(alice, "activate-submit").click();
+    await expectVisible(tid(alice, "activate-error"));
+  });
+
+  step("04 log in with a token and see the profile", async () => {
+    await login(alice, ALICE.username, "Wrong-Password-00");
+    await expectVisible(tid(alice, "login-error"), "Unable to log in with provided credentials.");
+    await login(alice, ALICE.username, ALICE.password, "e2e main");
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+    await expectVisible(tid(alice, "me-email"), ALICE.email);
+    await expectVisible(tid(alice, "whoami"), ALICE.username);
+
+    // Not an admin: no user list.
+    assert.equal(await tid(alice, "nav-users").count(), 0);
+    await alice.goto("/#/users");
+    await expectVisible(tid(alice, "users-forbidden"));
+
+    // The session survives a reload (createLocalStorage).
+    await alice.goto("/#/profile");
+    await alice.reload();
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+  });
+
+  step("05 edit the email: a field error, then a confirmation link to the new address", async () => {
+    await alice.goto("/#/profile");
+    await tid(alice, "profile-email").fill("not-an-address");
+    await tid(alice, "profile-submit").click();
+    await expectVisible(tid(alice, "profile-email-error"), "Enter a valid email address.");
+
+    await tid(alice, "profile-email").fill(ALICE.newEmail);
+    await tid(alice, "profile-submit").click();
+    await expectVisible(tid(alice, "profile-done"), `We sent a confirmation link to ${ALICE.newEmail}`);
+    await expectVisible(tid(alice, "me-email"), ALICE.email);
+    await expectHidden(tid(alice, "profile-email-error"));
+
+    const mail = await mailbox.waitForLink({ to: ALICE.newEmail, route: "email/confirm" });
+    await alice.goto(mail.link);
+    await tid(alice, "email-confirm-submit").click();
+    await expectVisible(tid(alice, "email-confirm-done"), "Your email address is changed.");
+    await alice.goto("/#/profile");
+    await expectVisible(tid(alice, "me-email"), ALICE.newEmail);
+  });
+
+  step("06 list my sessions and revoke another device's", async () => {
+    second = s.pages.second = await newUser(browser, server.url, "alice-second-device");
+    await login(second, ALICE.username, ALICE.password, "second device");
+    await expectVisible(tid(second, "me-username"), ALICE.username);
+
+    await tid(alice, "nav-sessions").click();
+    const rows = tid(alice, "session-row");
+    await expectCount(rows, 2);
+    const current = alice.locator('[data-testid="session-row"][data-current="true"]');
+    await expectVisible(current, "e2e main");
+    await expectVisible(current.getByTestId("session-current"), "this device");
+    assert.equal(await current.getByTestId("session-revoke").count(), 0);
+
+    const other = alice.locator('[data-testid="session-row"][data-label="second device"]');
+    await other.getByTestId("session-revoke").click();
+    await expectCount(rows, 1);
+    await expectVisible(rows.first(), "e2e main");
+
+    // The other device's token is dead: its next request fails and the app asks it to log in.
+    await second.reload();
+    await expectVisible(tid(second, "login-form"));
+    assert.equal(await second.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+    await second.context().close();
+    s.pages.second = second = undefined;
+  });
+
+  step("07 change the password", async () => {
+    await tid(alice, "nav-profile").click();
+    await tid(alice, "password-current_password").fill("Wrong-Password-00");
+    await tid(alice, "password-new_password").fill(ALICE.changedPassword);
+    await tid(alice, "password-submit").click();
+    await expectVisible(tid(alice, "password-current_password-error"), "Invalid password.");
+
+    await tid(alice, "password-current_password").fill(ALICE.password);
+    await tid(alice, "password-new_password").fill("12345678");
+    await tid(alice, "password-submit").click();
+    await expectVisible(tid(alice, "password-new_password-error"), "This password is too common.");
+
+    await tid(alice, "password-current_password").fill(ALICE.password);
+    await tid(alice, "password-new_password").fill(ALICE.changedPassword);
+    await tid(alice, "password-submit").click();
+    await expectVisible(tid(alice, "password-done"), "Your password is changed.");
+    await expectHidden(tid(alice, "password-new_password-error"));
+  });
+
+  step("08 log out, and log in again only with the new password", async () => {
+    await logout(alice);
+    assert.equal(await alice.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+    await alice.reload();
+    await expectVisible(tid(alice, "nav-login"));
+
+    await login(alice, ALICE.username, ALICE.password);
+    await expectVisible(tid(alice, "login-error"), "Unable to log in with provided credentials.");
+    await login(alice, ALICE.username, ALICE.changedPassword);
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+    await logout(alice);
+  });
+
+  step("09 forgotten password: request a link, reset from the emailed link", async () => {
+    await tid(alice, "login-forgot").click();
+    await tid(alice, "forgot-email").fill(ALICE.newEmail);
+    await tid(alice, "forgot-submit").click();
+    await expectVisible(tid(alice, "forgot-done"), "we sent it a link");
+
+    const mail = await mailbox.waitForLink({ to: ALICE.newEmail, route: "password/reset/confirm" });
+    await alice.goto(mail.link);
+    await tid(alice, "reset-new_password").fill("alice.new");
+    await tid(alice, "reset-submit").click();
+    await expectVisible(tid(alice, "reset-new_password-error"), "too similar");
+    await tid(alice, "reset-new_password").fill(ALICE.resetPassword);
+    await tid(alice, "reset-submit").click();
+    await expectVisible(tid(alice, "reset-done"), "Your password is changed.");
+
+    await login(alice, ALICE.username, ALICE.changedPassword);
+    await expectVisible(tid(alice, "login-error"));
+    await login(alice, ALICE.username, ALICE.resetPassword);
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+    await logout(alice);
+  });
+
+  step("10 forgotten username: request a link, choose a new username", async () => {
+    await alice.goto("/#/forgot");
+    await tid(alice, "forgot-username-email").fill(ALICE.newEmail);
+    await tid(alice, "forgot-username-submit").click();
+    await expectVisible(tid(alice, "forgot-username-done"));
+
+    const mail = await mailbox.waitForLink({ to: ALICE.newEmail, route: "username/reset/confirm" });
+    await alice.goto(mail.link);
+    await tid(alice, "username-reset-new_username").fill("no spaces allowed");
+    await tid(alice, "username-reset-submit").click();
+    await expectVisible(tid(alice, "username-reset-new_username-error"));
+    await tid(alice, "username-reset-new_username").fill(ALICE.newUsername);
+    await tid(alice, "username-reset-submit").click();
+    await expectVisible(tid(alice, "username-reset-done"), "Your username is changed.");
+
+    await login(alice, ALICE.newUsername, ALICE.resetPassword, "e2e main");
+    await expectVisible(tid(alice, "me-username"), ALICE.newUsername);
+  });
+
+  step("11 an admin sees the user list", async () => {
+    root = s.pages.root = await newUser(browser, server.url, "root");
+    await login(root, ROOT.username, ROOT.password);
+    await expectVisible(tid(root, "me-username"), ROOT.username);
+    await tid(root, "nav-users").click();
+    await expectCount(tid(root, "user-row"), 2);
+    await expectVisible(root.locator(`[data-testid="user-row"][data-username="${ROOT.username}"]`), ROOT.email);
+    await expectVisible(root.locator(`[data-testid="user-row"][data-username="${ALICE.newUsername}"]`), ALICE.newEmail);
+  });
+
+  step("12 delete the account with the current password", async () => {
+    await alice.goto("/#/profile");
+    await tid(alice, "delete-current_password").fill("Wrong-Password-00");
+    await tid(alice, "delete-submit").click();
+    await expectVisible(tid(alice, "delete-current_password-error"), "Invalid password.");
+
+    await tid(alice, "delete-current_password").fill(ALICE.resetPassword);
+    await tid(alice, "delete-submit").click();
+    await expectVisible(tid(alice, "flash"), "Your account is deleted.");
+    await expectVisible(tid(alice, "login-form"));
+    assert.equal(await alice.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+
+    await login(alice, ALICE.newUsername, ALICE.resetPassword);
+    await expectVisible(tid(alice, "login-error"), "Unable to log in with provided credentials.");
+
+    await root.reload();
+    await expectCount(tid(root, "user-row"), 1);
+    await logout(root);
+  });
+
+  step("13 no errors in the browser consoles", async () => {
+    for (const page of [alice, root]) {
+      // Failed API calls (400, 401) are logged by Chromium as resource errors; anything else is a bug.
+      const unexpected = page.consoleErrors.filter((m) => !/Failed to load resource/.test(m));
+      assert.deepEqual(unexpected, [], `${page.userName}'s console`);
+    }
+  });
+});
+
+describe("an email change without GOJOSER_EMAIL_CHANGE_CONFIRM (Djoser's behaviour)", () => {
+  // With GOJOSER_SEND_ACTIVATION_EMAIL alone, a new address deactivates the account until it is activated.
+  const s = suite("reactivation", {});
+  const BOB = { username: "bob", email: "bob@example.com", newEmail: "bob.new@example.com", password: "Quiet-Heron-Waits-58" };
+
+  s.step("01 a new address logs the user out until its activation link is followed", async () => {
+    const { server, mailbox } = s;
+    const bob = (s.pages.bob = await newUser(browser, server.url, "bob"));
+    const res = await fetch(`${server.url}/auth/users/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: BOB.username, email: BOB.email, password: BOB.password }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    await bob.goto((await mailbox.waitForLink({ to: BOB.email, route: "activate" })).link);
+    await tid(bob, "activate-submit").click();
+    await expectVisible(tid(bob, "activate-done"));
+
+    await login(bob, BOB.username, BOB.password);
+    await expectVisible(tid(bob, "me-email"), BOB.email);
+    await tid(bob, "profile-email").fill(BOB.newEmail);
+    await tid(bob, "profile-submit").click();
+    await expectVisible(tid(bob, "flash"), `Follow the activation link we sent to ${BOB.newEmail}`);
+    await expectVisible(tid(bob, "login-form"));
+
+    await bob.goto((await mailbox.waitForLink({ to: BOB.newEmail, route: "activate" })).link);
+    await tid(bob, "activate-submit").click();
+    await expectVisible(tid(bob, "activate-done"));
+    await login(bob, BOB.username, BOB.password);
+    await expectVisible(tid(bob, "me-email"), BOB.newEmail);
+  });
+});

@@ -1,0 +1,225 @@
+// Pages for visitors: register, activate, log in, and the forgotten-password/username flows that start
+// from the links gojoser mails (GOJOSER_*_URL defaults: #/activate/{uid}/{token} and so on).
+import { unwrap } from "@gojoser/client";
+
+import { client } from "./api";
+import { useNotify } from "./flash";
+import { Done, Field, Submit, useForm } from "./forms";
+import { navigate } from "./router";
+
+export function Home() {
+  return (
+    <section data-testid="home">
+      <h1>gojoser demo</h1>
+      <p>
+        <a href="#/login">Log in</a> or <a href="#/register">create an account</a>.
+      </p>
+    </section>
+  );
+}
+
+export function Register() {
+  const form = "register";
+  const { state, onSubmit } = useForm(["username", "email", "password"], async (v) => {
+    const user = await unwrap(
+      client.api.POST("/auth/users/", { body: { username: v.username, email: v.email, password: v.password } }),
+    );
+    return `Welcome, ${user.username}! If this server asks for activation, follow the link we emailed to ${user.email || "you"}, then log in.`;
+  });
+  return (
+    <section>
+      <h1>Create an account</h1>
+      {state.done ? (
+        <Done form={form} state={state} />
+      ) : (
+        <form onSubmit={onSubmit} noValidate data-testid={`${form}-form`}>
+          <Field form={form} name="username" label="Username" state={state} autoComplete="username" />
+          <Field form={form} name="email" label="Email" type="email" state={state} autoComplete="email" />
+          <Field form={form} name="password" label="Password" type="password" state={state} autoComplete="new-password" />
+          <Submit form={form} state={state}>
+            Register
+          </Submit>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** A page for a mailed link that needs only one click: activation and email-change confirmation. */
+function LinkAction(props: { form: string; title: string; button: string; done: string; run: () => Promise<unknown> }) {
+  const { state, onSubmit } = useForm([], async () => {
+    await props.run();
+  });
+  return (
+    <section>
+      <h1>{props.title}</h1>
+      {state.done ? (
+        <Done form={props.form}>
+          {props.done} <a href="#/login">Log in</a>
+        </Done>
+      ) : (
+        <form onSubmit={onSubmit} data-testid={`${props.form}-form`}>
+          <Submit form={props.form} state={state}>
+            {props.button}
+          </Submit>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function Activate(props: { uid: string; token: string }) {
+  return (
+    <LinkAction
+      form="activate"
+      title="Activate your account"
+      button="Activate my account"
+      done="Your account is active."
+      run={() => unwrap(client.api.POST("/auth/users/activation/", { body: { uid: props.uid, token: props.token } }))}
+    />
+  );
+}
+
+export function EmailConfirm(props: { uid: string; token: string }) {
+  return (
+    <LinkAction
+      form="email-confirm"
+      title="Confirm your new email address"
+      button="Confirm my new address"
+      done="Your email address is changed."
+      run={() =>
+        unwrap(client.api.POST("/auth/users/email_change_confirm/", { body: { uid: props.uid, token: props.token } }))
+      }
+    />
+  );
+}
+
+export function Login() {
+  const form = "login";
+  const { state, onSubmit } = useForm(["username", "password", "label"], async (v) => {
+    await client.login({ username: v.username ?? "", password: v.password ?? "", label: v.label || undefined });
+    navigate("/profile");
+  });
+  return (
+    <section>
+      <h1>Log in</h1>
+      <form onSubmit={onSubmit} noValidate data-testid={`${form}-form`}>
+        <Field form={form} name="username" label="Username" state={state} autoComplete="username" />
+        <Field form={form} name="password" label="Password" type="password" state={state} autoComplete="current-password" />
+        <Field form={form} name="label" label="Device name (optional)" state={state} />
+        <Submit form={form} state={state}>
+          Log in
+        </Submit>
+      </form>
+      <p>
+        <a href="#/forgot" data-testid="login-forgot">
+          Forgot your password or username?
+        </a>
+      </p>
+    </section>
+  );
+}
+
+const mailSent = "If an account has this address, we sent it a link. Check your inbox.";
+
+export function Forgot() {
+  const password = useForm(["email"], async (v) => {
+    await unwrap(client.api.POST("/auth/users/reset_password/", { body: { email: v.email } }));
+    return mailSent;
+  });
+  const username = useForm(["email"], async (v) => {
+    await unwrap(client.api.POST("/auth/users/reset_username/", { body: { email: v.email } }));
+    return mailSent;
+  });
+  return (
+    <section>
+      <h1>Forgot your password?</h1>
+      {password.state.done ? (
+        <Done form="forgot" state={password.state} />
+      ) : (
+        <form onSubmit={password.onSubmit} noValidate data-testid="forgot-form">
+          <Field form="forgot" name="email" label="Email" type="email" state={password.state} autoComplete="email" />
+          <Submit form="forgot" state={password.state}>
+            Send me a reset link
+          </Submit>
+        </form>
+      )}
+      <h2>Forgot your username?</h2>
+      {username.state.done ? (
+        <Done form="forgot-username" state={username.state} />
+      ) : (
+        <form onSubmit={username.onSubmit} noValidate data-testid="forgot-username-form">
+          <Field form="forgot-username" name="email" label="Email" type="email" state={username.state} />
+          <Submit form="forgot-username" state={username.state}>
+            Send me a link
+          </Submit>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function ResetPassword(props: { uid: string; token: string }) {
+  const form = "reset";
+  const { state, onSubmit } = useForm(["new_password"], async (v) => {
+    await unwrap(
+      client.api.POST("/auth/users/reset_password_confirm/", {
+        body: { uid: props.uid, token: props.token, new_password: v.new_password },
+      }),
+    );
+  });
+  return (
+    <section>
+      <h1>Choose a new password</h1>
+      {state.done ? (
+        <Done form={form}>
+          Your password is changed. <a href="#/login">Log in</a>
+        </Done>
+      ) : (
+        <form onSubmit={onSubmit} noValidate data-testid={`${form}-form`}>
+          <Field form={form} name="new_password" label="New password" type="password" state={state} autoComplete="new-password" />
+          <Submit form={form} state={state}>
+            Set my password
+          </Submit>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function ResetUsername(props: { uid: string; token: string }) {
+  const form = "username-reset";
+  const { state, onSubmit } = useForm(["new_username"], async (v) => {
+    await unwrap(
+      client.api.POST("/auth/users/reset_username_confirm/", {
+        body: { uid: props.uid, token: props.token, new_username: v.new_username },
+      }),
+    );
+  });
+  return (
+    <section>
+      <h1>Choose a new username</h1>
+      {state.done ? (
+        <Done form={form}>
+          Your username is changed. <a href="#/login">Log in</a>
+        </Done>
+      ) : (
+        <form onSubmit={onSubmit} noValidate data-testid={`${form}-form`}>
+          <Field form={form} name="new_username" label="New username" state={state} autoComplete="username" />
+          <Submit form={form} state={state}>
+            Set my username
+          </Submit>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** Used by pages that end the session: log out locally whatever the server says. */
+export function useEndSession() {
+  const notify = useNotify();
+  return async (message: string) => {
+    await client.logout().catch(() => {});
+    notify(message, "/login");
+  };
+}
