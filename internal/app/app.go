@@ -39,6 +39,7 @@ type App struct {
 	Handler http.Handler
 	Log     *slog.Logger
 	Outbox  *outbox.Worker
+	Auth    *auth.Authenticator
 	// Cache holds resolved tokens; Notifier (PostgreSQL only) spreads its invalidations to other nodes.
 	Cache    *auth.Cache
 	Notifier *auth.Notifier
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	})
 	authn := auth.NewAuthenticator(db, jwtm, a.Cache, opts.Now)
 	authn.TokenTTL = cfg.TokenTTL
+	a.Auth = authn
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
 		db.Close()
@@ -238,7 +240,10 @@ func (a *App) StartMail() (stop func()) {
 		if a.Notifier != nil {
 			go a.Notifier.Listen(ctx)
 		}
+		touched := make(chan struct{})
+		go func() { defer close(touched); a.Auth.RunTouches(ctx, 5*time.Second, a.Log) }()
 		a.Outbox.Run(ctx)
+		<-touched
 	}()
 	return func() { cancel(); <-done }
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +31,15 @@ type Authenticator struct {
 	cache *Cache // may be nil
 	// TokenTTL, when positive, makes opaque tokens expire after that long without use (sliding).
 	TokenTTL time.Duration
+
+	// Uses of tokens waiting to be written (last_used, and expires_at under TokenTTL); see RunTouches.
+	touchMu sync.Mutex
+	touches map[int]touchRecord
+}
+
+type touchRecord struct {
+	at      time.Time
+	expires *time.Time
 }
 
 // touchEvery throttles last_used writes: a busy token costs one write a minute, not one per request.
@@ -106,16 +117,20 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 	if subtle.ConstantTimeCompare(t.Digest, digest) != 1 {
 		return nil, ErrInvalidToken
 	}
-	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+	expires, lastUsed := t.ExpiresAt, t.LastUsed
+	if p, ok := a.pendingTouch(t.ID); ok {
+		// A use not yet written back is newer than what the database says.
+		expires, lastUsed = p.expires, &p.at
+	}
+	if expires != nil && !now.Before(*expires) {
 		return nil, ErrInvalidToken
 	}
 	u := t.Edges.User
 	if !u.IsActive {
 		return nil, ErrUserInactive
 	}
-	expires, lastUsed := t.ExpiresAt, t.LastUsed
 	if lastUsed == nil || now.Sub(*lastUsed) >= touchEvery {
-		expires, lastUsed = a.touch(ctx, t.ID, now, t.ExpiresAt), &now
+		expires, lastUsed = a.touch(ctx, t.ID, now, expires), &now
 	}
 	roles := make([]string, 0, len(u.Edges.Roles))
 	for _, r := range u.Edges.Roles {
@@ -127,18 +142,73 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 	return &v, nil
 }
 
-// touch records a use of token id, at most once a minute per token, and slides its expiry under
-// GOJOSER_TOKEN_TTL. It returns the token's expiry after the write.
-func (a *Authenticator) touch(ctx context.Context, id int, now time.Time, expires *time.Time) *time.Time {
-	upd := a.db.Token.UpdateOneID(id).SetLastUsed(now)
+// touch records a use of token id (callers limit it to once a minute per token) and slides its expiry
+// under GOJOSER_TOKEN_TTL. It returns the token's new expiry. The write is queued for RunTouches, so
+// an authenticated request never waits on it.
+func (a *Authenticator) touch(_ context.Context, id int, now time.Time, expires *time.Time) *time.Time {
 	if a.TokenTTL > 0 {
 		e := now.Add(a.TokenTTL)
-		upd.SetExpiresAt(e)
 		expires = &e
 	}
-	// Best effort: a failed bookkeeping write must not fail an authenticated request.
-	_ = upd.Exec(ctx)
+	a.touchMu.Lock()
+	if a.touches == nil {
+		a.touches = map[int]touchRecord{}
+	}
+	a.touches[id] = touchRecord{at: now, expires: expires}
+	a.touchMu.Unlock()
 	return expires
+}
+
+func (a *Authenticator) pendingTouch(id int) (touchRecord, bool) {
+	a.touchMu.Lock()
+	defer a.touchMu.Unlock()
+	r, ok := a.touches[id]
+	return r, ok
+}
+
+// FlushTouches writes the queued token uses in one transaction.
+func (a *Authenticator) FlushTouches(ctx context.Context) error {
+	a.touchMu.Lock()
+	batch := a.touches
+	a.touches = nil
+	a.touchMu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	tx, err := a.db.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	for id, r := range batch {
+		upd := tx.Token.Update().Where(token.ID(id)).SetLastUsed(r.at)
+		if a.TokenTTL > 0 {
+			upd.SetNillableExpiresAt(r.expires)
+		}
+		if _, err := upd.Save(ctx); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("record token use: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// RunTouches writes queued token uses every interval until ctx ends, then once more.
+func (a *Authenticator) RunTouches(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := a.FlushTouches(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("token use not recorded", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := a.FlushTouches(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("token use not recorded", "err", err)
+			}
+		}
+	}
 }
 
 // authenticateBearer is SimpleJWT's JWTAuthentication: parts is the header split on whitespace.

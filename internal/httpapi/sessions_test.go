@@ -65,6 +65,13 @@ func TestSessions(t *testing.T) {
 			t.Fatal("the session list shows a key")
 		}
 		laptopID := ss[1].ID
+		// Uses are written back in the background; once flushed, the list shows when a token was last used.
+		if err := e.App.Auth.FlushTouches(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if ss := e.sessions(t, "/auth/token/", phone); ss[0].LastUsed == nil || ss[1].LastUsed != nil {
+			t.Fatalf("last_used after a flush: %+v", ss)
+		}
 		abeID := e.sessions(t, "/auth/token/", abe)[0].ID
 
 		// Nobody sees or revokes another user's tokens, except an admin.
