@@ -253,8 +253,9 @@ func (_q *MetaQuery) Clone() *MetaQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.Meta{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -473,6 +474,12 @@ func (_q *MetaQuery) ForShare(opts ...sql.LockOption) *MetaQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MetaQuery) Modify(modifiers ...func(s *sql.Selector)) *MetaSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // MetaGroupBy is the group-by builder for Meta entities.
 type MetaGroupBy struct {
 	selector
@@ -561,4 +568,10 @@ func (_s *MetaSelect) sqlScan(ctx context.Context, root *MetaQuery, v any) error
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MetaSelect) Modify(modifiers ...func(s *sql.Selector)) *MetaSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

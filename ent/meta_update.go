@@ -17,8 +17,9 @@ import (
 // MetaUpdate is the builder for updating Meta entities.
 type MetaUpdate struct {
 	config
-	hooks    []Hook
-	mutation *MetaMutation
+	hooks     []Hook
+	mutation  *MetaMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the MetaUpdate builder.
@@ -65,6 +66,12 @@ func (_u *MetaUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MetaUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MetaUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MetaUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(meta.Table, meta.Columns, sqlgraph.NewFieldSpec(meta.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -77,6 +84,7 @@ func (_u *MetaUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Value(); ok {
 		_spec.SetField(meta.FieldValue, field.TypeBytes, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{meta.Label}
@@ -92,9 +100,10 @@ func (_u *MetaUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // MetaUpdateOne is the builder for updating a single Meta entity.
 type MetaUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *MetaMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *MetaMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetValue sets the "value" field.
@@ -148,6 +157,12 @@ func (_u *MetaUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MetaUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MetaUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MetaUpdateOne) sqlSave(ctx context.Context) (_node *Meta, err error) {
 	_spec := sqlgraph.NewUpdateSpec(meta.Table, meta.Columns, sqlgraph.NewFieldSpec(meta.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
@@ -177,6 +192,7 @@ func (_u *MetaUpdateOne) sqlSave(ctx context.Context) (_node *Meta, err error) {
 	if value, ok := _u.mutation.Value(); ok {
 		_spec.SetField(meta.FieldValue, field.TypeBytes, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Meta{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -18,8 +18,9 @@ import (
 // OutboxMessageUpdate is the builder for updating OutboxMessage entities.
 type OutboxMessageUpdate struct {
 	config
-	hooks    []Hook
-	mutation *OutboxMessageMutation
+	hooks     []Hook
+	mutation  *OutboxMessageMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the OutboxMessageUpdate builder.
@@ -260,6 +261,12 @@ func (_u *OutboxMessageUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *OutboxMessageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *OutboxMessageUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -317,6 +324,7 @@ func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outboxmessage.FieldSentAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{outboxmessage.Label}
@@ -332,9 +340,10 @@ func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // OutboxMessageUpdateOne is the builder for updating a single OutboxMessage entity.
 type OutboxMessageUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *OutboxMessageMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *OutboxMessageMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetKind sets the "kind" field.
@@ -582,6 +591,12 @@ func (_u *OutboxMessageUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *OutboxMessageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *OutboxMessageUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *OutboxMessageUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMessage, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -656,6 +671,7 @@ func (_u *OutboxMessageUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMes
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outboxmessage.FieldSentAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &OutboxMessage{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues
