@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.NewHandler(svc, log, jwtm.JWKS()), authn, log)
+	h, err := httpapi.New(httpapi.NewHandler(svc, log, jwtm.JWKS()), authn, log, cfg.AccessLog)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)

@@ -22,6 +22,8 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
+	// AccessLog logs one line per request. Off saves a write per request when a proxy logs already.
+	AccessLog bool `env:"ACCESS_LOG" envDefault:"true"`
 	// Env is "development" (the default: missing keys are generated and kept in the database, so the
 	// first run needs no setup) or "production" (missing keys stop the server at startup).
 	Env string `env:"ENV" envDefault:"development"`

@@ -41,7 +41,7 @@ func (w *wireWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe logs one line per request and turns a panic into a DRF-shaped 500. It logs method, path and
 // status only: never headers, query strings or bodies, which may carry credentials.
-func observe(log *slog.Logger, next http.Handler) http.Handler {
+func observe(log *slog.Logger, accessLog bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := &wireWriter{ResponseWriter: w}
@@ -54,6 +54,9 @@ func observe(log *slog.Logger, next http.Handler) http.Handler {
 				if ww.status == 0 {
 					writeDetail(ww, http.StatusInternalServerError, "A server error occurred.")
 				}
+			}
+			if !accessLog {
+				return
 			}
 			log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.status,
 				"duration_ms", float64(time.Since(start).Microseconds())/1000)

@@ -14,7 +14,8 @@ import (
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
 // parsing, then the generated server.
-func New(h *Handler, authn *auth.Authenticator, log *slog.Logger) (http.Handler, error) {
+// accessLog adds one log line per request (method, path, status, duration; never headers or bodies).
+func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, accessLog bool) (http.Handler, error) {
 	srv, err := oas.NewServer(h, auth.NewSecurityHandler(authn),
 		oas.WithErrorHandler(errorHandler(log)),
 		// compat answers unknown paths and methods before the generated router sees them; these are
@@ -31,5 +32,5 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger) (http.Handler,
 	}
 	api := &compat{next: withSite(reqbody.Middleware(srv)), routes: srv, authn: authn}
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
-	return observe(log, docs.Mount(api, gojoser.OpenAPISpec)), nil
+	return observe(log, accessLog, docs.Mount(api, gojoser.OpenAPISpec)), nil
 }
