@@ -38,5 +38,3 @@ func (RefreshToken) Edges() []ent.Edge {
 func (RefreshToken) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("user_id"), index.Fields("family")}
 }
-
-
