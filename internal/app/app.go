@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Log: log, Cache: auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize, opts.Now)}
-	if store.IsPostgres(cfg.DatabaseURL) && a.Cache != nil && cfg.AuthCacheTTL > 0 {
+	if store.IsPostgres(cfg.DatabaseURL) && cfg.AuthCacheTTL > 0 {
 		pub, err := sql.Open("pgx", cfg.DatabaseURL)
 		if err != nil {
 			db.Close()

@@ -45,19 +45,11 @@ func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) 
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, err := s.db.User.Query().Where(user.Username(name)).Only(ctx)
-	if ent.IsNotFound(err) {
-		s.hasher.VerifyDummy(ctx, p)
-		return Pair{}, errNoActiveAccount
-	}
+	u, _, err := s.authenticate(ctx, name, p)
 	if err != nil {
-		return Pair{}, fmt.Errorf("look up user: %w", err)
+		return Pair{}, err
 	}
-	match, _, err := s.hasher.Verify(ctx, p, u.Password)
-	if err != nil && ctx.Err() != nil {
-		return Pair{}, ctx.Err()
-	}
-	if !match || !u.IsActive {
+	if u == nil {
 		return Pair{}, errNoActiveAccount
 	}
 	return s.newPair(ctx, s.db, u.ID, "")

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gojoser/gojoser/ent"
-	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
@@ -162,16 +161,12 @@ func (m *Mailer) resolveRecipient(ctx context.Context, msg *ent.OutboxMessage) (
 		if err := tx.OutboxMessage.UpdateOneID(msg.ID).SetUserID(ids[0]).SetRecipient("").Exec(ctx); err != nil {
 			return err
 		}
+		site := outbox.Site{Domain: msg.Domain, Protocol: msg.Protocol, SiteName: msg.SiteName}
+		extra := make([]outbox.Message, 0, len(ids)-1)
 		for _, id := range ids[1:] {
-			err := tx.OutboxMessage.Create().SetKind(msg.Kind).SetUserID(id).
-				SetDomain(msg.Domain).SetProtocol(msg.Protocol).SetSiteName(msg.SiteName).
-				SetStatus(outboxmessage.StatusPending).SetNextAttemptAt(m.svc.now().UTC()).SetCreatedAt(m.svc.now().UTC()).
-				Exec(ctx)
-			if err != nil {
-				return err
-			}
+			extra = append(extra, userMail(mail.Kind(msg.Kind), id, site))
 		}
-		return nil
+		return outbox.Enqueue(ctx, tx.Client(), m.svc.now(), extra...)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("split mail request: %w", err)

@@ -38,22 +38,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
-	invalid := validation.Field(validation.NonField, msgInvalidCredentials)
-
-	u, err := s.db.User.Query().Where(user.Username(username)).Only(ctx)
-	if ent.IsNotFound(err) {
-		s.hasher.VerifyDummy(ctx, pw)
-		return "", invalid
-	}
+	u, needsRehash, err := s.authenticate(ctx, username, pw)
 	if err != nil {
-		return "", fmt.Errorf("look up user: %w", err)
+		return "", err
 	}
-	match, needsRehash, err := s.hasher.Verify(ctx, pw, u.Password)
-	if err != nil && ctx.Err() != nil {
-		return "", ctx.Err()
-	}
-	if !match || !u.IsActive {
-		return "", invalid
+	if u == nil {
+		return "", validation.Field(validation.NonField, msgInvalidCredentials)
 	}
 	var rehash string
 	if needsRehash {
@@ -80,6 +70,28 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	}
 	s.log.InfoContext(ctx, "login", "user_id", u.ID, "rehashed", rehash != "")
 	return key, nil
+}
+
+// authenticate checks a username and password. It returns a nil user, with no error, when the user is
+// unknown or inactive or the password wrong, after the same amount of hashing in every case, so that
+// neither the answer nor its timing tells which.
+func (s *Service) authenticate(ctx context.Context, username, pw string) (u *ent.User, needsRehash bool, err error) {
+	u, err = s.db.User.Query().Where(user.Username(username)).Only(ctx)
+	if ent.IsNotFound(err) {
+		s.hasher.VerifyDummy(ctx, pw)
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("look up user: %w", err)
+	}
+	match, needsRehash, err := s.hasher.Verify(ctx, pw, u.Password)
+	if err != nil && ctx.Err() != nil {
+		return nil, false, ctx.Err()
+	}
+	if !match || !u.IsActive {
+		return nil, false, nil
+	}
+	return u, needsRehash, nil
 }
 
 // Logout revokes the token the request came with; the user's other devices stay logged in.
