@@ -7,19 +7,12 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/go-faster/errors"
 	"github.com/ogen-go/ogen/conv"
 	ht "github.com/ogen-go/ogen/http"
 	"github.com/ogen-go/ogen/ogenerrors"
-	"github.com/ogen-go/ogen/otelogen"
 	"github.com/ogen-go/ogen/uri"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
-	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
-	"go.opentelemetry.io/otel/trace"
 )
 
 func trimTrailingSlashes(u *url.URL) {
@@ -329,47 +322,12 @@ func (c *Client) ActivateUser(ctx context.Context, request *UIDTokenRequest) (Ac
 }
 
 func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest) (res ActivateUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("activateUser"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/activation/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ActivateUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/activation/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -382,7 +340,7 @@ func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest)
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ActivateUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -412,7 +370,6 @@ func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest)
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -426,7 +383,6 @@ func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest)
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeActivateUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -448,47 +404,12 @@ func (c *Client) ConfirmEmailChange(ctx context.Context, request *UIDTokenReques
 }
 
 func (c *Client) sendConfirmEmailChange(ctx context.Context, request *UIDTokenRequest) (res ConfirmEmailChangeRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("confirmEmailChange"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/email_change_confirm/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ConfirmEmailChangeOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/email_change_confirm/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -501,7 +422,7 @@ func (c *Client) sendConfirmEmailChange(ctx context.Context, request *UIDTokenRe
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ConfirmEmailChangeOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -531,7 +452,6 @@ func (c *Client) sendConfirmEmailChange(ctx context.Context, request *UIDTokenRe
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -545,7 +465,6 @@ func (c *Client) sendConfirmEmailChange(ctx context.Context, request *UIDTokenRe
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeConfirmEmailChangeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -565,47 +484,12 @@ func (c *Client) CreateRole(ctx context.Context, request *RoleCreateRequest) (Cr
 }
 
 func (c *Client) sendCreateRole(ctx context.Context, request *RoleCreateRequest) (res CreateRoleRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("createRole"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/roles/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, CreateRoleOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/roles/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -618,7 +502,7 @@ func (c *Client) sendCreateRole(ctx context.Context, request *RoleCreateRequest)
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, CreateRoleOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -647,7 +531,6 @@ func (c *Client) sendCreateRole(ctx context.Context, request *RoleCreateRequest)
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -661,7 +544,6 @@ func (c *Client) sendCreateRole(ctx context.Context, request *RoleCreateRequest)
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeCreateRoleResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -683,47 +565,12 @@ func (c *Client) CreateUser(ctx context.Context, request *UserCreateRequest) (Cr
 }
 
 func (c *Client) sendCreateUser(ctx context.Context, request *UserCreateRequest) (res CreateUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("createUser"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, CreateUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -736,7 +583,7 @@ func (c *Client) sendCreateUser(ctx context.Context, request *UserCreateRequest)
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, CreateUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -766,7 +613,6 @@ func (c *Client) sendCreateUser(ctx context.Context, request *UserCreateRequest)
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -780,7 +626,6 @@ func (c *Client) sendCreateUser(ctx context.Context, request *UserCreateRequest)
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeCreateUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -800,47 +645,12 @@ func (c *Client) DeleteMe(ctx context.Context, request *UserDeleteRequest) (Dele
 }
 
 func (c *Client) sendDeleteMe(ctx context.Context, request *UserDeleteRequest) (res DeleteMeRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("deleteMe"),
-		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.URLTemplateKey.String("/auth/users/me/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, DeleteMeOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/me/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "DELETE", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -853,7 +663,7 @@ func (c *Client) sendDeleteMe(ctx context.Context, request *UserDeleteRequest) (
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, DeleteMeOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -882,7 +692,6 @@ func (c *Client) sendDeleteMe(ctx context.Context, request *UserDeleteRequest) (
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -896,7 +705,6 @@ func (c *Client) sendDeleteMe(ctx context.Context, request *UserDeleteRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeDeleteMeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -917,41 +725,7 @@ func (c *Client) DeleteUser(ctx context.Context, request *UserDeleteRequest, par
 }
 
 func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest, params DeleteUserParams) (res DeleteUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("deleteUser"),
-		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, DeleteUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -976,7 +750,6 @@ func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest,
 	pathParts[2] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "DELETE", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -989,7 +762,7 @@ func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest,
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, DeleteUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -1018,7 +791,6 @@ func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest,
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1032,7 +804,6 @@ func (c *Client) sendDeleteUser(ctx context.Context, request *UserDeleteRequest,
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeDeleteUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1053,53 +824,17 @@ func (c *Client) GetJWKS(ctx context.Context) (*JWKS, error) {
 }
 
 func (c *Client) sendGetJWKS(ctx context.Context) (res *JWKS, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("getJWKS"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/.well-known/jwks.json"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, GetJWKSOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/.well-known/jwks.json"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1113,7 +848,6 @@ func (c *Client) sendGetJWKS(ctx context.Context) (res *JWKS, err error) {
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeGetJWKSResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1133,47 +867,12 @@ func (c *Client) GetMe(ctx context.Context) (GetMeRes, error) {
 }
 
 func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("getMe"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/me/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, GetMeOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/me/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1183,7 +882,7 @@ func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, GetMeOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -1212,7 +911,6 @@ func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1226,7 +924,6 @@ func (c *Client) sendGetMe(ctx context.Context) (res GetMeRes, err error) {
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeGetMeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1246,47 +943,12 @@ func (c *Client) GetMyRoles(ctx context.Context) (GetMyRolesRes, error) {
 }
 
 func (c *Client) sendGetMyRoles(ctx context.Context) (res GetMyRolesRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("getMyRoles"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/me/roles/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, GetMyRolesOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/me/roles/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1296,7 +958,7 @@ func (c *Client) sendGetMyRoles(ctx context.Context) (res GetMyRolesRes, err err
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, GetMyRolesOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -1325,7 +987,6 @@ func (c *Client) sendGetMyRoles(ctx context.Context) (res GetMyRolesRes, err err
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1339,7 +1000,6 @@ func (c *Client) sendGetMyRoles(ctx context.Context) (res GetMyRolesRes, err err
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeGetMyRolesResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1359,41 +1019,7 @@ func (c *Client) GetUser(ctx context.Context, params GetUserParams) (GetUserRes,
 }
 
 func (c *Client) sendGetUser(ctx context.Context, params GetUserParams) (res GetUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("getUser"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, GetUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -1418,7 +1044,6 @@ func (c *Client) sendGetUser(ctx context.Context, params GetUserParams) (res Get
 	pathParts[2] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1428,7 +1053,7 @@ func (c *Client) sendGetUser(ctx context.Context, params GetUserParams) (res Get
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, GetUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -1457,7 +1082,6 @@ func (c *Client) sendGetUser(ctx context.Context, params GetUserParams) (res Get
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1471,7 +1095,6 @@ func (c *Client) sendGetUser(ctx context.Context, params GetUserParams) (res Get
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeGetUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1491,41 +1114,7 @@ func (c *Client) GrantRole(ctx context.Context, params GrantRoleParams) (GrantRo
 }
 
 func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res GrantRoleRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("grantRole"),
-		semconv.HTTPRequestMethodKey.String("PUT"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/roles/{role}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, GrantRoleOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [5]string
 	pathParts[0] = "/auth/users/"
@@ -1569,7 +1158,6 @@ func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res
 	pathParts[4] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "PUT", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1579,7 +1167,7 @@ func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, GrantRoleOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -1608,7 +1196,6 @@ func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1622,7 +1209,6 @@ func (c *Client) sendGrantRole(ctx context.Context, params GrantRoleParams) (res
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeGrantRoleResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1642,47 +1228,12 @@ func (c *Client) JwtBlacklist(ctx context.Context, request *JWTRefreshRequest) (
 }
 
 func (c *Client) sendJwtBlacklist(ctx context.Context, request *JWTRefreshRequest) (res JwtBlacklistRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("jwtBlacklist"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/jwt/blacklist/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, JwtBlacklistOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/jwt/blacklist/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1691,7 +1242,6 @@ func (c *Client) sendJwtBlacklist(ctx context.Context, request *JWTRefreshReques
 		return res, errors.Wrap(err, "encode request")
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1705,7 +1255,6 @@ func (c *Client) sendJwtBlacklist(ctx context.Context, request *JWTRefreshReques
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeJwtBlacklistResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1727,47 +1276,12 @@ func (c *Client) JwtCreate(ctx context.Context, request *JWTCreateRequest) (JwtC
 }
 
 func (c *Client) sendJwtCreate(ctx context.Context, request *JWTCreateRequest) (res JwtCreateRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("jwtCreate"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/jwt/create/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, JwtCreateOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/jwt/create/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1776,7 +1290,6 @@ func (c *Client) sendJwtCreate(ctx context.Context, request *JWTCreateRequest) (
 		return res, errors.Wrap(err, "encode request")
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1790,7 +1303,6 @@ func (c *Client) sendJwtCreate(ctx context.Context, request *JWTCreateRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeJwtCreateResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1812,47 +1324,12 @@ func (c *Client) JwtRefresh(ctx context.Context, request *JWTRefreshRequest) (Jw
 }
 
 func (c *Client) sendJwtRefresh(ctx context.Context, request *JWTRefreshRequest) (res JwtRefreshRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("jwtRefresh"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/jwt/refresh/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, JwtRefreshOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/jwt/refresh/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1861,7 +1338,6 @@ func (c *Client) sendJwtRefresh(ctx context.Context, request *JWTRefreshRequest)
 		return res, errors.Wrap(err, "encode request")
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1875,7 +1351,6 @@ func (c *Client) sendJwtRefresh(ctx context.Context, request *JWTRefreshRequest)
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeJwtRefreshResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1895,47 +1370,12 @@ func (c *Client) JwtVerify(ctx context.Context, request *JWTVerifyRequest) (JwtV
 }
 
 func (c *Client) sendJwtVerify(ctx context.Context, request *JWTVerifyRequest) (res JwtVerifyRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("jwtVerify"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/jwt/verify/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, JwtVerifyOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/jwt/verify/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -1944,7 +1384,6 @@ func (c *Client) sendJwtVerify(ctx context.Context, request *JWTVerifyRequest) (
 		return res, errors.Wrap(err, "encode request")
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -1958,7 +1397,6 @@ func (c *Client) sendJwtVerify(ctx context.Context, request *JWTVerifyRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeJwtVerifyResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -1979,47 +1417,12 @@ func (c *Client) ListMyTokens(ctx context.Context) (ListMyTokensRes, error) {
 }
 
 func (c *Client) sendListMyTokens(ctx context.Context) (res ListMyTokensRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("listMyTokens"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/token/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ListMyTokensOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/token/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2029,7 +1432,7 @@ func (c *Client) sendListMyTokens(ctx context.Context) (res ListMyTokensRes, err
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ListMyTokensOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2058,7 +1461,6 @@ func (c *Client) sendListMyTokens(ctx context.Context) (res ListMyTokensRes, err
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2072,7 +1474,6 @@ func (c *Client) sendListMyTokens(ctx context.Context) (res ListMyTokensRes, err
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeListMyTokensResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2092,47 +1493,12 @@ func (c *Client) ListRoles(ctx context.Context) (ListRolesRes, error) {
 }
 
 func (c *Client) sendListRoles(ctx context.Context) (res ListRolesRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("listRoles"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/roles/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ListRolesOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/roles/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2142,7 +1508,7 @@ func (c *Client) sendListRoles(ctx context.Context) (res ListRolesRes, err error
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ListRolesOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2171,7 +1537,6 @@ func (c *Client) sendListRoles(ctx context.Context) (res ListRolesRes, err error
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2185,7 +1550,6 @@ func (c *Client) sendListRoles(ctx context.Context) (res ListRolesRes, err error
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeListRolesResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2205,41 +1569,7 @@ func (c *Client) ListUserRoles(ctx context.Context, params ListUserRolesParams) 
 }
 
 func (c *Client) sendListUserRoles(ctx context.Context, params ListUserRolesParams) (res ListUserRolesRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("listUserRoles"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/roles/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ListUserRolesOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -2264,7 +1594,6 @@ func (c *Client) sendListUserRoles(ctx context.Context, params ListUserRolesPara
 	pathParts[2] = "/roles/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2274,7 +1603,7 @@ func (c *Client) sendListUserRoles(ctx context.Context, params ListUserRolesPara
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ListUserRolesOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2303,7 +1632,6 @@ func (c *Client) sendListUserRoles(ctx context.Context, params ListUserRolesPara
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2317,7 +1645,6 @@ func (c *Client) sendListUserRoles(ctx context.Context, params ListUserRolesPara
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeListUserRolesResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2337,41 +1664,7 @@ func (c *Client) ListUserTokens(ctx context.Context, params ListUserTokensParams
 }
 
 func (c *Client) sendListUserTokens(ctx context.Context, params ListUserTokensParams) (res ListUserTokensRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("listUserTokens"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/tokens/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ListUserTokensOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -2396,7 +1689,6 @@ func (c *Client) sendListUserTokens(ctx context.Context, params ListUserTokensPa
 	pathParts[2] = "/tokens/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2406,7 +1698,7 @@ func (c *Client) sendListUserTokens(ctx context.Context, params ListUserTokensPa
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ListUserTokensOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2435,7 +1727,6 @@ func (c *Client) sendListUserTokens(ctx context.Context, params ListUserTokensPa
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2449,7 +1740,6 @@ func (c *Client) sendListUserTokens(ctx context.Context, params ListUserTokensPa
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeListUserTokensResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2470,47 +1760,12 @@ func (c *Client) ListUsers(ctx context.Context) (ListUsersRes, error) {
 }
 
 func (c *Client) sendListUsers(ctx context.Context) (res ListUsersRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("listUsers"),
-		semconv.HTTPRequestMethodKey.String("GET"),
-		semconv.URLTemplateKey.String("/auth/users/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ListUsersOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "GET", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2520,7 +1775,7 @@ func (c *Client) sendListUsers(ctx context.Context) (res ListUsersRes, err error
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ListUsersOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2549,7 +1804,6 @@ func (c *Client) sendListUsers(ctx context.Context) (res ListUsersRes, err error
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2563,7 +1817,6 @@ func (c *Client) sendListUsers(ctx context.Context) (res ListUsersRes, err error
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeListUsersResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2584,47 +1837,12 @@ func (c *Client) LogoutAll(ctx context.Context) (LogoutAllRes, error) {
 }
 
 func (c *Client) sendLogoutAll(ctx context.Context) (res LogoutAllRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("logoutAll"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/token/logoutall/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, LogoutAllOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/token/logoutall/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2634,7 +1852,7 @@ func (c *Client) sendLogoutAll(ctx context.Context) (res LogoutAllRes, err error
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, LogoutAllOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2663,7 +1881,6 @@ func (c *Client) sendLogoutAll(ctx context.Context) (res LogoutAllRes, err error
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2677,7 +1894,6 @@ func (c *Client) sendLogoutAll(ctx context.Context) (res LogoutAllRes, err error
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeLogoutAllResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2697,47 +1913,12 @@ func (c *Client) PartialUpdateMe(ctx context.Context, request *UserUpdateRequest
 }
 
 func (c *Client) sendPartialUpdateMe(ctx context.Context, request *UserUpdateRequest) (res PartialUpdateMeRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("partialUpdateMe"),
-		semconv.HTTPRequestMethodKey.String("PATCH"),
-		semconv.URLTemplateKey.String("/auth/users/me/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, PartialUpdateMeOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/me/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "PATCH", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2750,7 +1931,7 @@ func (c *Client) sendPartialUpdateMe(ctx context.Context, request *UserUpdateReq
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, PartialUpdateMeOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2779,7 +1960,6 @@ func (c *Client) sendPartialUpdateMe(ctx context.Context, request *UserUpdateReq
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2793,7 +1973,6 @@ func (c *Client) sendPartialUpdateMe(ctx context.Context, request *UserUpdateReq
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodePartialUpdateMeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2813,41 +1992,7 @@ func (c *Client) PartialUpdateUser(ctx context.Context, request *UserUpdateReque
 }
 
 func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateRequest, params PartialUpdateUserParams) (res PartialUpdateUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("partialUpdateUser"),
-		semconv.HTTPRequestMethodKey.String("PATCH"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, PartialUpdateUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -2872,7 +2017,6 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 	pathParts[2] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "PATCH", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -2885,7 +2029,7 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, PartialUpdateUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -2914,7 +2058,6 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -2928,7 +2071,6 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodePartialUpdateUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -2951,47 +2093,12 @@ func (c *Client) ResendActivation(ctx context.Context, request *EmailRequest) (R
 }
 
 func (c *Client) sendResendActivation(ctx context.Context, request *EmailRequest) (res ResendActivationRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("resendActivation"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/resend_activation/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ResendActivationOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/resend_activation/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3004,7 +2111,7 @@ func (c *Client) sendResendActivation(ctx context.Context, request *EmailRequest
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ResendActivationOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3034,7 +2141,6 @@ func (c *Client) sendResendActivation(ctx context.Context, request *EmailRequest
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3048,7 +2154,6 @@ func (c *Client) sendResendActivation(ctx context.Context, request *EmailRequest
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeResendActivationResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3070,47 +2175,12 @@ func (c *Client) ResetPassword(ctx context.Context, request *EmailRequest) (Rese
 }
 
 func (c *Client) sendResetPassword(ctx context.Context, request *EmailRequest) (res ResetPasswordRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("resetPassword"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/reset_password/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ResetPasswordOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/reset_password/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3123,7 +2193,7 @@ func (c *Client) sendResetPassword(ctx context.Context, request *EmailRequest) (
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ResetPasswordOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3153,7 +2223,6 @@ func (c *Client) sendResetPassword(ctx context.Context, request *EmailRequest) (
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3167,7 +2236,6 @@ func (c *Client) sendResetPassword(ctx context.Context, request *EmailRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeResetPasswordResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3189,47 +2257,12 @@ func (c *Client) ResetPasswordConfirm(ctx context.Context, request *ResetPasswor
 }
 
 func (c *Client) sendResetPasswordConfirm(ctx context.Context, request *ResetPasswordConfirmRequest) (res ResetPasswordConfirmRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("resetPasswordConfirm"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/reset_password_confirm/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ResetPasswordConfirmOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/reset_password_confirm/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3242,7 +2275,7 @@ func (c *Client) sendResetPasswordConfirm(ctx context.Context, request *ResetPas
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ResetPasswordConfirmOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3272,7 +2305,6 @@ func (c *Client) sendResetPasswordConfirm(ctx context.Context, request *ResetPas
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3286,7 +2318,6 @@ func (c *Client) sendResetPasswordConfirm(ctx context.Context, request *ResetPas
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeResetPasswordConfirmResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3306,47 +2337,12 @@ func (c *Client) ResetUsername(ctx context.Context, request *EmailRequest) (Rese
 }
 
 func (c *Client) sendResetUsername(ctx context.Context, request *EmailRequest) (res ResetUsernameRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("resetUsername"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/reset_username/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ResetUsernameOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/reset_username/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3359,7 +2355,7 @@ func (c *Client) sendResetUsername(ctx context.Context, request *EmailRequest) (
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ResetUsernameOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3389,7 +2385,6 @@ func (c *Client) sendResetUsername(ctx context.Context, request *EmailRequest) (
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3403,7 +2398,6 @@ func (c *Client) sendResetUsername(ctx context.Context, request *EmailRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeResetUsernameResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3424,47 +2418,12 @@ func (c *Client) ResetUsernameConfirm(ctx context.Context, request *ResetUsernam
 }
 
 func (c *Client) sendResetUsernameConfirm(ctx context.Context, request *ResetUsernameConfirmRequest) (res ResetUsernameConfirmRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("resetUsernameConfirm"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/reset_username_confirm/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, ResetUsernameConfirmOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/reset_username_confirm/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3477,7 +2436,7 @@ func (c *Client) sendResetUsernameConfirm(ctx context.Context, request *ResetUse
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, ResetUsernameConfirmOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3507,7 +2466,6 @@ func (c *Client) sendResetUsernameConfirm(ctx context.Context, request *ResetUse
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3521,7 +2479,6 @@ func (c *Client) sendResetUsernameConfirm(ctx context.Context, request *ResetUse
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeResetUsernameConfirmResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3541,41 +2498,7 @@ func (c *Client) RevokeRole(ctx context.Context, params RevokeRoleParams) (Revok
 }
 
 func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (res RevokeRoleRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("revokeRole"),
-		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/roles/{role}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, RevokeRoleOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [5]string
 	pathParts[0] = "/auth/users/"
@@ -3619,7 +2542,6 @@ func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (r
 	pathParts[4] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "DELETE", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3629,7 +2551,7 @@ func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (r
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, RevokeRoleOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3658,7 +2580,6 @@ func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (r
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3672,7 +2593,6 @@ func (c *Client) sendRevokeRole(ctx context.Context, params RevokeRoleParams) (r
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeRevokeRoleResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3692,41 +2612,7 @@ func (c *Client) RevokeToken(ctx context.Context, params RevokeTokenParams) (Rev
 }
 
 func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) (res RevokeTokenRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("revokeToken"),
-		semconv.HTTPRequestMethodKey.String("DELETE"),
-		semconv.URLTemplateKey.String("/auth/token/{id}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, RevokeTokenOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/token/"
@@ -3751,7 +2637,6 @@ func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) 
 	pathParts[2] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "DELETE", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3761,7 +2646,7 @@ func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) 
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, RevokeTokenOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3790,7 +2675,6 @@ func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) 
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3804,7 +2688,6 @@ func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) 
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeRevokeTokenResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3826,47 +2709,12 @@ func (c *Client) SetPassword(ctx context.Context, request *SetPasswordRequest) (
 }
 
 func (c *Client) sendSetPassword(ctx context.Context, request *SetPasswordRequest) (res SetPasswordRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("setPassword"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/set_password/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, SetPasswordOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/set_password/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3879,7 +2727,7 @@ func (c *Client) sendSetPassword(ctx context.Context, request *SetPasswordReques
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, SetPasswordOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -3908,7 +2756,6 @@ func (c *Client) sendSetPassword(ctx context.Context, request *SetPasswordReques
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -3922,7 +2769,6 @@ func (c *Client) sendSetPassword(ctx context.Context, request *SetPasswordReques
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeSetPasswordResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -3942,47 +2788,12 @@ func (c *Client) SetUsername(ctx context.Context, request *SetUsernameRequest) (
 }
 
 func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameRequest) (res SetUsernameRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("setUsername"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/users/set_username/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, SetUsernameOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/set_username/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -3995,7 +2806,7 @@ func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameReques
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, SetUsernameOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -4024,7 +2835,6 @@ func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameReques
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -4038,7 +2848,6 @@ func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameReques
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeSetUsernameResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -4059,47 +2868,12 @@ func (c *Client) TokenLogin(ctx context.Context, request *TokenCreateRequest) (T
 }
 
 func (c *Client) sendTokenLogin(ctx context.Context, request *TokenCreateRequest) (res TokenLoginRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("tokenLogin"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/token/login/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, TokenLoginOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/token/login/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -4112,7 +2886,7 @@ func (c *Client) sendTokenLogin(ctx context.Context, request *TokenCreateRequest
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, TokenLoginOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -4142,7 +2916,6 @@ func (c *Client) sendTokenLogin(ctx context.Context, request *TokenCreateRequest
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -4156,7 +2929,6 @@ func (c *Client) sendTokenLogin(ctx context.Context, request *TokenCreateRequest
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeTokenLoginResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -4176,47 +2948,12 @@ func (c *Client) TokenLogout(ctx context.Context) (TokenLogoutRes, error) {
 }
 
 func (c *Client) sendTokenLogout(ctx context.Context) (res TokenLogoutRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("tokenLogout"),
-		semconv.HTTPRequestMethodKey.String("POST"),
-		semconv.URLTemplateKey.String("/auth/token/logout/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, TokenLogoutOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/token/logout/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "POST", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -4226,7 +2963,7 @@ func (c *Client) sendTokenLogout(ctx context.Context) (res TokenLogoutRes, err e
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, TokenLogoutOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -4255,7 +2992,6 @@ func (c *Client) sendTokenLogout(ctx context.Context) (res TokenLogoutRes, err e
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -4269,7 +3005,6 @@ func (c *Client) sendTokenLogout(ctx context.Context) (res TokenLogoutRes, err e
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeTokenLogoutResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -4289,47 +3024,12 @@ func (c *Client) UpdateMe(ctx context.Context, request *UserUpdateRequest) (Upda
 }
 
 func (c *Client) sendUpdateMe(ctx context.Context, request *UserUpdateRequest) (res UpdateMeRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("updateMe"),
-		semconv.HTTPRequestMethodKey.String("PUT"),
-		semconv.URLTemplateKey.String("/auth/users/me/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, UpdateMeOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [1]string
 	pathParts[0] = "/auth/users/me/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "PUT", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -4342,7 +3042,7 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UserUpdateRequest) (
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, UpdateMeOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -4371,7 +3071,6 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UserUpdateRequest) (
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -4385,7 +3084,6 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UserUpdateRequest) (
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeUpdateMeResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
@@ -4405,41 +3103,7 @@ func (c *Client) UpdateUser(ctx context.Context, request *UserUpdateRequest, par
 }
 
 func (c *Client) sendUpdateUser(ctx context.Context, request *UserUpdateRequest, params UpdateUserParams) (res UpdateUserRes, err error) {
-	otelAttrs := []attribute.KeyValue{
-		otelogen.OperationID("updateUser"),
-		semconv.HTTPRequestMethodKey.String("PUT"),
-		semconv.URLTemplateKey.String("/auth/users/{id}/"),
-	}
-	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
 
-	// Run stopwatch.
-	startTime := time.Now()
-	defer func() {
-		// Use floating point division here for higher precision (instead of Millisecond method).
-		elapsedDuration := time.Since(startTime)
-		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
-	}()
-
-	// Increment request counter.
-	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-
-	// Start a span for this request.
-	ctx, span := c.cfg.Tracer.Start(ctx, UpdateUserOperation,
-		trace.WithAttributes(otelAttrs...),
-		clientSpanKind,
-	)
-	// Track stage for error reporting.
-	var stage string
-	defer func() {
-		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, stage)
-			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
-		}
-		span.End()
-	}()
-
-	stage = "BuildURL"
 	u := uri.Clone(c.requestURL(ctx))
 	var pathParts [3]string
 	pathParts[0] = "/auth/users/"
@@ -4464,7 +3128,6 @@ func (c *Client) sendUpdateUser(ctx context.Context, request *UserUpdateRequest,
 	pathParts[2] = "/"
 	uri.AddPathParts(u, pathParts[:]...)
 
-	stage = "EncodeRequest"
 	r, err := ht.NewRequest(ctx, "PUT", u)
 	if err != nil {
 		return res, errors.Wrap(err, "create request")
@@ -4477,7 +3140,7 @@ func (c *Client) sendUpdateUser(ctx context.Context, request *UserUpdateRequest,
 		type bitset = [1]uint8
 		var satisfied bitset
 		{
-			stage = "Security:TokenAuth"
+
 			switch err := c.securityTokenAuth(ctx, UpdateUserOperation, r); {
 			case err == nil: // if NO error
 				satisfied[0] |= 1 << 0
@@ -4506,7 +3169,6 @@ func (c *Client) sendUpdateUser(ctx context.Context, request *UserUpdateRequest,
 		}
 	}
 
-	stage = "SendRequest"
 	resp, err := c.cfg.Client.Do(r)
 	if err != nil {
 		return res, errors.Wrap(err, "do request")
@@ -4520,7 +3182,6 @@ func (c *Client) sendUpdateUser(ctx context.Context, request *UserUpdateRequest,
 		_ = body.Close()
 	}()
 
-	stage = "DecodeResponse"
 	result, err := decodeUpdateUserResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")

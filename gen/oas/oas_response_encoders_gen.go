@@ -7,10 +7,9 @@ import (
 
 	"github.com/go-faster/errors"
 	"github.com/go-faster/jx"
-	"go.opentelemetry.io/otel/trace"
 )
 
-func encodeActivateUserResponse(response ActivateUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodeActivateUserResponse(response ActivateUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ActivateUserNoContent:
 		w.WriteHeader(204)
@@ -70,7 +69,7 @@ func encodeActivateUserResponse(response ActivateUserRes, w http.ResponseWriter,
 	}
 }
 
-func encodeConfirmEmailChangeResponse(response ConfirmEmailChangeRes, w http.ResponseWriter, span trace.Span) error {
+func encodeConfirmEmailChangeResponse(response ConfirmEmailChangeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ConfirmEmailChangeNoContent:
 		w.WriteHeader(204)
@@ -118,7 +117,7 @@ func encodeConfirmEmailChangeResponse(response ConfirmEmailChangeRes, w http.Res
 	}
 }
 
-func encodeCreateRoleResponse(response CreateRoleRes, w http.ResponseWriter, span trace.Span) error {
+func encodeCreateRoleResponse(response CreateRoleRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *Role:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -185,7 +184,7 @@ func encodeCreateRoleResponse(response CreateRoleRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeCreateUserResponse(response CreateUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodeCreateUserResponse(response CreateUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *UserCreated:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -240,7 +239,7 @@ func encodeCreateUserResponse(response CreateUserRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeDeleteMeResponse(response DeleteMeRes, w http.ResponseWriter, span trace.Span) error {
+func encodeDeleteMeResponse(response DeleteMeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *DeleteMeNoContent:
 		w.WriteHeader(204)
@@ -288,7 +287,7 @@ func encodeDeleteMeResponse(response DeleteMeRes, w http.ResponseWriter, span tr
 	}
 }
 
-func encodeDeleteUserResponse(response DeleteUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodeDeleteUserResponse(response DeleteUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *DeleteUserNoContent:
 		w.WriteHeader(204)
@@ -360,7 +359,7 @@ func encodeDeleteUserResponse(response DeleteUserRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeGetJWKSResponse(response *JWKS, w http.ResponseWriter, span trace.Span) error {
+func encodeGetJWKSResponse(response *JWKS, w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(200)
 
@@ -373,7 +372,7 @@ func encodeGetJWKSResponse(response *JWKS, w http.ResponseWriter, span trace.Spa
 	return nil
 }
 
-func encodeGetMeResponse(response GetMeRes, w http.ResponseWriter, span trace.Span) error {
+func encodeGetMeResponse(response GetMeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -404,7 +403,7 @@ func encodeGetMeResponse(response GetMeRes, w http.ResponseWriter, span trace.Sp
 	}
 }
 
-func encodeGetMyRolesResponse(response GetMyRolesRes, w http.ResponseWriter, span trace.Span) error {
+func encodeGetMyRolesResponse(response GetMyRolesRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *RoleNames:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -435,7 +434,7 @@ func encodeGetMyRolesResponse(response GetMyRolesRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeGetUserResponse(response GetUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodeGetUserResponse(response GetUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -490,7 +489,7 @@ func encodeGetUserResponse(response GetUserRes, w http.ResponseWriter, span trac
 	}
 }
 
-func encodeGrantRoleResponse(response GrantRoleRes, w http.ResponseWriter, span trace.Span) error {
+func encodeGrantRoleResponse(response GrantRoleRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *GrantRoleNoContent:
 		w.WriteHeader(204)
@@ -538,7 +537,7 @@ func encodeGrantRoleResponse(response GrantRoleRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodeJwtBlacklistResponse(response JwtBlacklistRes, w http.ResponseWriter, span trace.Span) error {
+func encodeJwtBlacklistResponse(response JwtBlacklistRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *Empty:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -593,7 +592,7 @@ func encodeJwtBlacklistResponse(response JwtBlacklistRes, w http.ResponseWriter,
 	}
 }
 
-func encodeJwtCreateResponse(response JwtCreateRes, w http.ResponseWriter, span trace.Span) error {
+func encodeJwtCreateResponse(response JwtCreateRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *JWTPair:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -648,7 +647,7 @@ func encodeJwtCreateResponse(response JwtCreateRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodeJwtRefreshResponse(response JwtRefreshRes, w http.ResponseWriter, span trace.Span) error {
+func encodeJwtRefreshResponse(response JwtRefreshRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *JWTRefreshed:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -703,7 +702,7 @@ func encodeJwtRefreshResponse(response JwtRefreshRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeJwtVerifyResponse(response JwtVerifyRes, w http.ResponseWriter, span trace.Span) error {
+func encodeJwtVerifyResponse(response JwtVerifyRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *Empty:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -758,7 +757,7 @@ func encodeJwtVerifyResponse(response JwtVerifyRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodeListMyTokensResponse(response ListMyTokensRes, w http.ResponseWriter, span trace.Span) error {
+func encodeListMyTokensResponse(response ListMyTokensRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ListMyTokensOKApplicationJSON:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -789,7 +788,7 @@ func encodeListMyTokensResponse(response ListMyTokensRes, w http.ResponseWriter,
 	}
 }
 
-func encodeListRolesResponse(response ListRolesRes, w http.ResponseWriter, span trace.Span) error {
+func encodeListRolesResponse(response ListRolesRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ListRolesOKApplicationJSON:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -832,7 +831,7 @@ func encodeListRolesResponse(response ListRolesRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodeListUserRolesResponse(response ListUserRolesRes, w http.ResponseWriter, span trace.Span) error {
+func encodeListUserRolesResponse(response ListUserRolesRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *RoleNames:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -887,7 +886,7 @@ func encodeListUserRolesResponse(response ListUserRolesRes, w http.ResponseWrite
 	}
 }
 
-func encodeListUserTokensResponse(response ListUserTokensRes, w http.ResponseWriter, span trace.Span) error {
+func encodeListUserTokensResponse(response ListUserTokensRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ListMyTokensOKApplicationJSON:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -942,7 +941,7 @@ func encodeListUserTokensResponse(response ListUserTokensRes, w http.ResponseWri
 	}
 }
 
-func encodeListUsersResponse(response ListUsersRes, w http.ResponseWriter, span trace.Span) error {
+func encodeListUsersResponse(response ListUsersRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ListUsersOKApplicationJSON:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -973,7 +972,7 @@ func encodeListUsersResponse(response ListUsersRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodeLogoutAllResponse(response LogoutAllRes, w http.ResponseWriter, span trace.Span) error {
+func encodeLogoutAllResponse(response LogoutAllRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *LogoutAllNoContent:
 		w.WriteHeader(204)
@@ -997,7 +996,7 @@ func encodeLogoutAllResponse(response LogoutAllRes, w http.ResponseWriter, span 
 	}
 }
 
-func encodePartialUpdateMeResponse(response PartialUpdateMeRes, w http.ResponseWriter, span trace.Span) error {
+func encodePartialUpdateMeResponse(response PartialUpdateMeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -1052,7 +1051,7 @@ func encodePartialUpdateMeResponse(response PartialUpdateMeRes, w http.ResponseW
 	}
 }
 
-func encodePartialUpdateUserResponse(response PartialUpdateUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodePartialUpdateUserResponse(response PartialUpdateUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -1131,7 +1130,7 @@ func encodePartialUpdateUserResponse(response PartialUpdateUserRes, w http.Respo
 	}
 }
 
-func encodeResendActivationResponse(response ResendActivationRes, w http.ResponseWriter, span trace.Span) error {
+func encodeResendActivationResponse(response ResendActivationRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResendActivationNoContent:
 		w.WriteHeader(204)
@@ -1179,7 +1178,7 @@ func encodeResendActivationResponse(response ResendActivationRes, w http.Respons
 	}
 }
 
-func encodeResetPasswordResponse(response ResetPasswordRes, w http.ResponseWriter, span trace.Span) error {
+func encodeResetPasswordResponse(response ResetPasswordRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResetPasswordNoContent:
 		w.WriteHeader(204)
@@ -1227,7 +1226,7 @@ func encodeResetPasswordResponse(response ResetPasswordRes, w http.ResponseWrite
 	}
 }
 
-func encodeResetPasswordConfirmResponse(response ResetPasswordConfirmRes, w http.ResponseWriter, span trace.Span) error {
+func encodeResetPasswordConfirmResponse(response ResetPasswordConfirmRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResetPasswordConfirmNoContent:
 		w.WriteHeader(204)
@@ -1275,7 +1274,7 @@ func encodeResetPasswordConfirmResponse(response ResetPasswordConfirmRes, w http
 	}
 }
 
-func encodeResetUsernameResponse(response ResetUsernameRes, w http.ResponseWriter, span trace.Span) error {
+func encodeResetUsernameResponse(response ResetUsernameRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResetUsernameNoContent:
 		w.WriteHeader(204)
@@ -1323,7 +1322,7 @@ func encodeResetUsernameResponse(response ResetUsernameRes, w http.ResponseWrite
 	}
 }
 
-func encodeResetUsernameConfirmResponse(response ResetUsernameConfirmRes, w http.ResponseWriter, span trace.Span) error {
+func encodeResetUsernameConfirmResponse(response ResetUsernameConfirmRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResetUsernameConfirmNoContent:
 		w.WriteHeader(204)
@@ -1371,7 +1370,7 @@ func encodeResetUsernameConfirmResponse(response ResetUsernameConfirmRes, w http
 	}
 }
 
-func encodeRevokeRoleResponse(response RevokeRoleRes, w http.ResponseWriter, span trace.Span) error {
+func encodeRevokeRoleResponse(response RevokeRoleRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *RevokeRoleNoContent:
 		w.WriteHeader(204)
@@ -1431,7 +1430,7 @@ func encodeRevokeRoleResponse(response RevokeRoleRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeRevokeTokenResponse(response RevokeTokenRes, w http.ResponseWriter, span trace.Span) error {
+func encodeRevokeTokenResponse(response RevokeTokenRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *RevokeTokenNoContent:
 		w.WriteHeader(204)
@@ -1467,7 +1466,7 @@ func encodeRevokeTokenResponse(response RevokeTokenRes, w http.ResponseWriter, s
 	}
 }
 
-func encodeSetPasswordResponse(response SetPasswordRes, w http.ResponseWriter, span trace.Span) error {
+func encodeSetPasswordResponse(response SetPasswordRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *SetPasswordNoContent:
 		w.WriteHeader(204)
@@ -1515,7 +1514,7 @@ func encodeSetPasswordResponse(response SetPasswordRes, w http.ResponseWriter, s
 	}
 }
 
-func encodeSetUsernameResponse(response SetUsernameRes, w http.ResponseWriter, span trace.Span) error {
+func encodeSetUsernameResponse(response SetUsernameRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *SetUsernameNoContent:
 		w.WriteHeader(204)
@@ -1563,7 +1562,7 @@ func encodeSetUsernameResponse(response SetUsernameRes, w http.ResponseWriter, s
 	}
 }
 
-func encodeTokenLoginResponse(response TokenLoginRes, w http.ResponseWriter, span trace.Span) error {
+func encodeTokenLoginResponse(response TokenLoginRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *TokenCreated:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -1618,7 +1617,7 @@ func encodeTokenLoginResponse(response TokenLoginRes, w http.ResponseWriter, spa
 	}
 }
 
-func encodeTokenLogoutResponse(response TokenLogoutRes, w http.ResponseWriter, span trace.Span) error {
+func encodeTokenLogoutResponse(response TokenLogoutRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *TokenLogoutNoContent:
 		w.WriteHeader(204)
@@ -1642,7 +1641,7 @@ func encodeTokenLogoutResponse(response TokenLogoutRes, w http.ResponseWriter, s
 	}
 }
 
-func encodeUpdateMeResponse(response UpdateMeRes, w http.ResponseWriter, span trace.Span) error {
+func encodeUpdateMeResponse(response UpdateMeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -1697,7 +1696,7 @@ func encodeUpdateMeResponse(response UpdateMeRes, w http.ResponseWriter, span tr
 	}
 }
 
-func encodeUpdateUserResponse(response UpdateUserRes, w http.ResponseWriter, span trace.Span) error {
+func encodeUpdateUserResponse(response UpdateUserRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *User:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
