@@ -61,7 +61,9 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := app.New(cmd.Context(), cfg, app.NewLogger(cfg, stderr), app.Options{})
+			log, flush := app.NewLogger(cfg, stderr)
+			defer flush()
+			a, err := app.New(cmd.Context(), cfg, log, app.Options{})
 			if err != nil {
 				return err
 			}

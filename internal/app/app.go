@@ -24,6 +24,7 @@ import (
 	"github.com/gojoser/gojoser/internal/httpapi"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
+	"github.com/gojoser/gojoser/internal/logging"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
@@ -229,9 +230,9 @@ func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
 	return mail.NewConsoleSender(console), nil
 }
 
-// StartMail runs the background work (the outbox worker and, on PostgreSQL, the auth cache listener)
-// until the returned stop is called; stop waits for the mail in flight, so a shutdown never cuts a
-// delivery in half.
+// StartMail runs the background work (the outbox worker, the auth cache warm-up and refresher, batched
+// token-use writes and, on PostgreSQL, the auth cache listener) until the returned stop is called; stop
+// waits for the mail in flight, so a shutdown never cuts a delivery in half.
 func (a *App) StartMail() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -240,6 +241,21 @@ func (a *App) StartMail() (stop func()) {
 		if a.Notifier != nil {
 			go a.Notifier.Listen(ctx)
 		}
+		go a.Auth.RunRefresh(ctx, a.Log)
+		go func() {
+			if a.Notifier != nil {
+				select {
+				case <-a.Notifier.Ready():
+				case <-ctx.Done():
+					return
+				}
+			}
+			if n, err := a.Auth.Warm(ctx); err != nil {
+				a.Log.Warn("auth cache not warmed", "err", err)
+			} else {
+				a.Log.Info("auth cache warmed", "tokens", n)
+			}
+		}()
 		touched := make(chan struct{})
 		go func() { defer close(touched); a.Auth.RunTouches(ctx, 5*time.Second, a.Log) }()
 		a.Outbox.Run(ctx)
@@ -303,9 +319,10 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // setMemoryLimit gives the Go runtime a soft memory limit sized for the password hashes that may run at
-// once, unless GOMEMLIMIT says otherwise. Argon2id allocates its whole memory cost per hash; without a
-// limit the collector lets the heap grow to twice the live set under a login storm, and peak RSS with
-// it. The limit is soft: the runtime exceeds it rather than fail.
+// once, unless GOMEMLIMIT says otherwise. Their working memory stays allocated (internal/password reuses
+// it), and the collector would by default let the heap grow to twice that live set under load; the
+// limit keeps peak RSS near what the hashes need plus 32 MiB. It is soft: the runtime exceeds it rather
+// than fail.
 func setMemoryLimit(cfg config.Config, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -319,12 +336,9 @@ func setMemoryLimit(cfg config.Config, log *slog.Logger) {
 	log.Debug("soft memory limit set", "bytes", limit)
 }
 
-// NewLogger builds the slog logger the configuration asks for.
-func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+// NewLogger builds the slog logger the configuration asks for, and the func that writes out its buffer
+// (see internal/logging); call it before exiting.
+func NewLogger(cfg config.Config, w io.Writer) (*slog.Logger, func()) {
 	level, _ := cfg.SlogLevel()
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return logging.New(level, cfg.LogFormat, w)
 }

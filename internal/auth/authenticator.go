@@ -36,6 +36,9 @@ type Authenticator struct {
 	// TokenTTL, when positive, makes opaque tokens expire after that long without use (sliding).
 	TokenTTL time.Duration
 
+	// Cached tokens due for a refresh; see RunRefresh.
+	refreshQ chan []byte
+
 	// Uses of tokens waiting to be written (last_used, and expires_at under TokenTTL); see RunTouches.
 	touchMu sync.Mutex
 	touches map[int]touchRecord
@@ -54,7 +57,7 @@ func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, cache *Cache, now func(
 	if now == nil {
 		now = time.Now
 	}
-	return &Authenticator{db: db, jwt: jwtm, cache: cache, now: now}
+	return &Authenticator{db: db, jwt: jwtm, cache: cache, now: now, refreshQ: make(chan []byte, 8*refreshBatch)}
 }
 
 // Authenticate parses header as DRF's TokenAuthentication does. It returns (nil, nil) for a request that
@@ -95,7 +98,7 @@ func isASCIISpace(r rune) bool {
 func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, error) {
 	digest := Digest(key)
 	now := a.now()
-	if e, ok := a.cache.get(digest); ok {
+	if e, ok, refresh := a.cache.get(digest); ok {
 		if e.tokenExpires != nil && !now.Before(*e.tokenExpires) {
 			a.cache.InvalidateUser(e.viewer.UserID)
 			return nil, ErrInvalidToken
@@ -103,36 +106,142 @@ func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, er
 		if e.lastUsed == nil || now.Sub(*e.lastUsed) >= touchEvery {
 			a.cache.touched(digest, now, a.touch(ctx, e.viewer.TokenID, now, e.tokenExpires))
 		}
+		if refresh {
+			select {
+			case a.refreshQ <- digest:
+			default: // the refresher is behind (or not running): the entry expires and the next use looks it up
+			}
+		}
 		v := e.viewer
 		return &v, nil
 	}
-	t, err := a.lookup(ctx, digest)
+	since := a.cache.generation()
+	found, err := a.lookup(ctx, digest)
 	if err != nil {
 		return nil, err
 	}
+	t := found[string(digest)]
 	// The index lookup already matched; comparing the digests again in constant time keeps the check
 	// itself free of timing differences whatever the database does.
-	if subtle.ConstantTimeCompare(t.digest, digest) != 1 {
+	if t == nil || subtle.ConstantTimeCompare(t.digest, digest) != 1 {
 		return nil, ErrInvalidToken
 	}
+	e, err := a.entry(t, now)
+	if err != nil {
+		return nil, err
+	}
+	if e.lastUsed == nil || now.Sub(*e.lastUsed) >= touchEvery {
+		e.tokenExpires, e.lastUsed = a.touch(ctx, t.tokenID, now, e.tokenExpires), &now
+	}
+	a.cache.put(digest, e, since)
+	v := e.viewer
+	return &v, nil
+}
+
+// entry checks a looked-up token at now and makes its cache entry.
+func (a *Authenticator) entry(t *resolved, now time.Time) (cacheEntry, error) {
 	expires, lastUsed := t.expires, t.lastUsed
 	if p, ok := a.pendingTouch(t.tokenID); ok {
 		// A use not yet written back is newer than what the database says.
 		expires, lastUsed = p.expires, &p.at
 	}
 	if expires != nil && !now.Before(*expires) {
-		return nil, ErrInvalidToken
+		return cacheEntry{}, ErrInvalidToken
 	}
 	if !t.active {
-		return nil, ErrUserInactive
-	}
-	if lastUsed == nil || now.Sub(*lastUsed) >= touchEvery {
-		expires, lastUsed = a.touch(ctx, t.tokenID, now, expires), &now
+		return cacheEntry{}, ErrUserInactive
 	}
 	slices.Sort(t.roles)
 	v := Viewer{UserID: t.userID, Username: t.username, Email: t.email, Roles: t.roles, TokenID: t.tokenID}
-	a.cache.put(digest, cacheEntry{viewer: v, tokenExpires: expires, lastUsed: lastUsed})
-	return &v, nil
+	return cacheEntry{viewer: v, tokenExpires: expires, lastUsed: lastUsed}, nil
+}
+
+// refreshBatch is the most tokens one background refresh looks up in one query.
+const refreshBatch = 500
+
+// RunRefresh refreshes cached tokens that are still in use, in batches, until ctx ends. Without it,
+// entries simply expire after the cache TTL and the next use looks the token up on the request path.
+func (a *Authenticator) RunRefresh(ctx context.Context, log *slog.Logger) {
+	batch := make([][]byte, 0, refreshBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case d := <-a.refreshQ:
+			batch = append(batch[:0], d)
+		}
+	more:
+		for len(batch) < refreshBatch {
+			select {
+			case d := <-a.refreshQ:
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
+		if err := a.refresh(ctx, batch); err != nil && ctx.Err() == nil {
+			// The entries expire as they would have without a refresher.
+			log.Warn("auth cache refresh failed", "tokens", len(batch), "err", err)
+		}
+	}
+}
+
+// warmWindow is how recently a token must have been used for Warm to load it. last_used is written at
+// most once a minute per token, so anything in use shows up well inside it.
+const warmWindow = 10 * time.Minute
+
+// Warm loads the tokens used most recently (within warmWindow, up to the cache's size) into the cache,
+// in batches like RunRefresh, and returns how many it holds. A node that starts (a deploy, a restart)
+// then answers its users' next requests from memory instead of sending every one of them to the
+// database at once.
+func (a *Authenticator) Warm(ctx context.Context) (int, error) {
+	if !a.cache.enabled() {
+		return 0, nil
+	}
+	var rows []struct {
+		Digest []byte `sql:"digest"`
+	}
+	err := a.db.Token.Query().Where(token.LastUsedGTE(a.now().Add(-warmWindow))).
+		Order(ent.Desc(token.FieldLastUsed)).Limit(a.cache.max).
+		Select(token.FieldDigest).Scan(ctx, &rows)
+	if err != nil {
+		return 0, fmt.Errorf("list recent tokens: %w", err)
+	}
+	digests := make([][]byte, len(rows))
+	for i, r := range rows {
+		digests[i] = r.Digest
+	}
+	for chunk := range slices.Chunk(digests, refreshBatch) {
+		if err := a.refresh(ctx, chunk); err != nil {
+			return 0, err
+		}
+	}
+	return a.cache.Len(), nil
+}
+
+// refresh looks the digests up again and replaces their entries, or drops those whose token is gone,
+// expired or belongs to a deactivated user.
+func (a *Authenticator) refresh(ctx context.Context, digests [][]byte) error {
+	since := a.cache.generation()
+	found, err := a.lookup(ctx, digests...)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	for _, d := range digests {
+		t := found[string(d)]
+		if t == nil {
+			a.cache.remove(d)
+			continue
+		}
+		e, err := a.entry(t, now)
+		if err != nil {
+			a.cache.remove(d)
+			continue
+		}
+		a.cache.put(d, e, since)
+	}
+	return nil
 }
 
 // resolved is a token with its user and roles.
@@ -145,9 +254,10 @@ type resolved struct {
 	roles             []string
 }
 
-// lookup resolves a digest in one round trip: the token joined to its user and the user's roles (one
-// row per role). Ent's eager loading would take three queries, on the hottest path there is.
-func (a *Authenticator) lookup(ctx context.Context, digest []byte) (*resolved, error) {
+// lookup resolves digests in one round trip: each token joined to its user and the user's roles (one
+// row per role), keyed by digest; unknown digests are missing from the map. Ent's eager loading would
+// take three queries, on the hottest path there is.
+func (a *Authenticator) lookup(ctx context.Context, digests ...[]byte) (map[string]*resolved, error) {
 	var rows []struct {
 		TokenID  int            `sql:"t_id"`
 		Digest   []byte         `sql:"t_digest"`
@@ -159,7 +269,7 @@ func (a *Authenticator) lookup(ctx context.Context, digest []byte) (*resolved, e
 		Active   bool           `sql:"u_active"`
 		Role     sql.NullString `sql:"r_name"`
 	}
-	err := a.db.Token.Query().Where(token.Digest(digest)).Modify(func(s *entsql.Selector) {
+	err := a.db.Token.Query().Where(token.DigestIn(digests...)).Modify(func(s *entsql.Selector) {
 		u, ur, r := entsql.Table(user.Table), entsql.Table(user.RolesTable), entsql.Table(role.Table)
 		s.Join(u).On(s.C(token.FieldUserID), u.C(user.FieldID)).
 			LeftJoin(ur).On(u.C(user.FieldID), ur.C(user.RolesPrimaryKey[0])).
@@ -175,20 +285,22 @@ func (a *Authenticator) lookup(ctx context.Context, digest []byte) (*resolved, e
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
 	}
-	if len(rows) == 0 {
-		return nil, ErrInvalidToken
-	}
-	f := rows[0]
-	out := &resolved{tokenID: f.TokenID, userID: f.UserID, digest: f.Digest, username: f.Username, email: f.Email, active: f.Active, roles: []string{}}
-	if f.Expires.Valid {
-		out.expires = &f.Expires.Time
-	}
-	if f.LastUsed.Valid {
-		out.lastUsed = &f.LastUsed.Time
-	}
+	out := make(map[string]*resolved, len(digests))
 	for _, row := range rows {
+		t := out[string(row.Digest)]
+		if t == nil {
+			t = &resolved{tokenID: row.TokenID, userID: row.UserID, digest: row.Digest, username: row.Username,
+				email: row.Email, active: row.Active, roles: []string{}}
+			if row.Expires.Valid {
+				t.expires = &row.Expires.Time
+			}
+			if row.LastUsed.Valid {
+				t.lastUsed = &row.LastUsed.Time
+			}
+			out[string(row.Digest)] = t
+		}
 		if row.Role.Valid {
-			out.roles = append(out.roles, row.Role.String)
+			t.roles = append(t.roles, row.Role.String)
 		}
 	}
 	return out, nil
@@ -282,19 +394,21 @@ func (a *Authenticator) authenticateBearer(ctx context.Context, parts []string) 
 	// the 32-byte digests of opaque tokens.
 	sum := sha256.Sum256([]byte(parts[1]))
 	tokenKey := append([]byte("jwt:"), sum[:]...)
-	if e, ok := a.cache.get(tokenKey); ok && e.tokenExpires != nil && a.now().Before(*e.tokenExpires) {
+	if e, ok, _ := a.cache.get(tokenKey); ok && e.tokenExpires != nil && a.now().Before(*e.tokenExpires) {
 		v := e.viewer
 		return &v, nil
 	}
-	v, exp, err := a.verifyBearer(ctx, parts[1])
+	since := a.cache.generation()
+	v, exp, err := a.verifyBearer(ctx, parts[1], since)
 	if err != nil {
 		return nil, err
 	}
-	a.cache.put(tokenKey, cacheEntry{viewer: *v, tokenExpires: &exp})
+	a.cache.put(tokenKey, cacheEntry{viewer: *v, tokenExpires: &exp}, since)
 	return v, nil
 }
 
-func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (*Viewer, time.Time, error) {
+// verifyBearer checks the signature and loads the user; since is the cache generation read before.
+func (a *Authenticator) verifyBearer(ctx context.Context, raw string, since uint64) (*Viewer, time.Time, error) {
 	claims, err := a.jwt.Parse(raw, jwt.TypeAccess)
 	if err != nil {
 		msg := jwt.MessageInvalid
@@ -305,7 +419,7 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (*Viewer, 
 	}
 	// The user behind a JWT is cached too, under a key no token digest can take (digests are 32 bytes).
 	cacheKey := []byte("jwt-user:" + strconv.FormatInt(claims.UserID, 10))
-	if e, ok := a.cache.get(cacheKey); ok {
+	if e, ok, _ := a.cache.get(cacheKey); ok {
 		v := e.viewer
 		return &v, time.Unix(claims.Exp, 0), nil
 	}
@@ -325,7 +439,7 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (*Viewer, 
 	}
 	slices.Sort(roles)
 	v := Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, JWT: true}
-	a.cache.put(cacheKey, cacheEntry{viewer: v})
+	a.cache.put(cacheKey, cacheEntry{viewer: v}, since)
 	return &v, time.Unix(claims.Exp, 0), nil
 }
 

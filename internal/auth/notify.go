@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,12 +22,19 @@ type Notifier struct {
 	db    *sql.DB
 	cache *Cache
 	log   *slog.Logger
+
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // NewNotifier returns a Notifier for the PostgreSQL database at url; db is used to publish.
 func NewNotifier(url string, db *sql.DB, cache *Cache, log *slog.Logger) *Notifier {
-	return &Notifier{url: url, db: db, cache: cache, log: log}
+	return &Notifier{url: url, db: db, cache: cache, log: log, ready: make(chan struct{})}
 }
+
+// Ready is closed once the first LISTEN is in place (and its flush done). Whatever fills the cache at
+// start waits for it: the flush would otherwise throw that work away.
+func (n *Notifier) Ready() <-chan struct{} { return n.ready }
 
 // Publish tells every node, this one included, to forget the users' cached tokens.
 func (n *Notifier) Publish(ctx context.Context, ids ...int) {
@@ -68,6 +76,7 @@ func (n *Notifier) listenOnce(ctx context.Context) error {
 		return err
 	}
 	n.cache.Flush()
+	n.readyOnce.Do(func() { close(n.ready) })
 	for {
 		note, err := conn.WaitForNotification(ctx)
 		if err != nil {

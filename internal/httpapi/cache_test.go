@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -33,30 +34,91 @@ func TestAuthCacheAcrossNodes(t *testing.T) {
 	b.expect(t, "GET", "/auth/users/me/", "", key, 200, me) // now cached on b
 	b.expect(t, "GET", "/auth/users/me/roles/", "", key, 200, `{"roles":[]}`)
 
-	eventually := func(what string, check func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !check() {
-			if time.Now().After(deadline) {
-				t.Fatalf("node b still serves stale auth after %s", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	got := func(k, path string) string { _, body := b.call(t, "GET", path, "", k); return body }
-
 	a.expect(t, "PUT", "/auth/users/1/roles/admin/", "", rootKey, 204, "")
-	eventually("a role grant", func() bool { return got(key, "/auth/users/me/roles/") == `{"roles":["admin"]}` })
+	b.eventually(t, "a role grant reaching node b", "/auth/users/me/roles/", key, `{"roles":["admin"]}`)
 
 	a.expect(t, "PATCH", "/auth/users/me/", `{"email":"moved@example.com"}`, key, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
-	eventually("an email change", func() bool {
-		return got(key, "/auth/users/me/") == `{"email":"moved@example.com","id":1,"username":"node"}`
-	})
+	b.eventually(t, "an email change reaching node b", "/auth/users/me/", key, `{"email":"moved@example.com","id":1,"username":"node"}`)
 
 	a.expect(t, "POST", "/auth/token/logout/", "", key, 204, "")
-	eventually("a logout", func() bool { return got(key, "/auth/users/me/") == `{"detail":"Invalid token."}` })
+	b.eventually(t, "a logout reaching node b", "/auth/users/me/", key, `{"detail":"Invalid token."}`)
 	b.expect(t, "GET", "/auth/users/me/", "", other, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
 
 	a.expect(t, "DELETE", "/auth/users/me/", `{"current_password":"`+pw+`"}`, other, 204, "")
-	eventually("a deletion", func() bool { return got(other, "/auth/users/me/") == `{"detail":"Invalid token."}` })
+	b.eventually(t, "a deletion reaching node b", "/auth/users/me/", other, `{"detail":"Invalid token."}`)
+}
+
+// eventually GETs path with token until the body is want, for at most five seconds.
+func (e *mailEnv) eventually(t *testing.T, what, path, token, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, body := e.call(t, "GET", path, "", token)
+		if body == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %s, want %s", what, body, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAuthCacheRefreshesTokensInUse: a token still in use past half the cache TTL is looked up again in
+// the background, so changes made behind the server's back (manual SQL, another process on SQLite)
+// reach it well before the TTL, while requests keep being answered from the cache.
+func TestAuthCacheRefreshesTokensInUse(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		e := startMail(t, db, map[string]string{"AUTH_CACHE_TTL": "10m"})
+		e.Register(t, "fresh", "fresh@example.com", pw)
+		key := e.Login(t, "fresh", pw)
+		me := `{"email":"fresh@example.com","id":1,"username":"fresh"}`
+		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me)
+
+		ctx := context.Background()
+		if err := e.App.DB.User.UpdateOneID(1).SetUsername("renamed").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me) // cached, not yet due
+
+		e.clock.Add(6 * time.Minute) // past half the TTL, far from its end
+		e.eventually(t, "a rename behind the server's back", "/auth/users/me/", key, `{"email":"fresh@example.com","id":1,"username":"renamed"}`)
+
+		if err := e.App.DB.User.UpdateOneID(1).SetIsActive(false).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(6 * time.Minute)
+		e.eventually(t, "a deactivation behind the server's back", "/auth/users/me/", key, `{"detail":"User inactive or deleted."}`)
+	})
+}
+
+// TestAuthCacheWarmsOnStart: a node that starts (a deploy, a restart) loads the tokens used in the last
+// minutes into its cache, so their next requests do not all go to the database at once.
+func TestAuthCacheWarmsOnStart(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		url := db.NewURL(t)
+		settings := map[string]string{"AUTH_CACHE_TTL": "10m"}
+		a := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
+		a.Register(t, "warm", "warm@example.com", pw)
+		used := a.Login(t, "warm", pw)
+		idle := a.Login(t, "warm", pw)
+		a.expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
+		a.Stop() // writes the token use on the way out
+
+		// idle was issued but never used since: a login does not count as a use.
+		b := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
+		deadline := time.Now().Add(5 * time.Second)
+		for b.App.Cache.Len() < 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("the new node did not load the recently used token")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// A rename behind the node's back shows which answers come from memory.
+		if err := b.App.DB.User.UpdateOneID(1).SetUsername("renamed").Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
+		b.expect(t, "GET", "/auth/users/me/", "", idle, 200, `{"email":"warm@example.com","id":1,"username":"renamed"}`)
+	})
 }

@@ -84,8 +84,11 @@ func (s *Service) record(ctx context.Context, c jwt.Claims) (*ent.RefreshToken, 
 		return rt, err
 	}
 	exists, err := s.db.User.Query().Where(user.ID(int(c.UserID))).Exist(ctx)
-	if err != nil || !exists {
-		return nil, errors.Join(err, jwtFailure(jwt.ErrInvalid))
+	if err != nil {
+		return nil, fmt.Errorf("look up token user: %w", err)
+	}
+	if !exists {
+		return nil, jwtFailure(jwt.ErrInvalid)
 	}
 	err = s.db.RefreshToken.Create().SetJti(c.JTI).SetUserID(int(c.UserID)).SetFamily(c.JTI).
 		SetCreatedAt(unix(c.Iat)).SetExpiresAt(unix(c.Exp)).
@@ -116,9 +119,13 @@ func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, er
 	if rt.RevokedAt != nil {
 		return Pair{}, errBlacklisted
 	}
+	// A database failure is a 500, not a 401 that would log the client out.
 	u, err := s.db.User.Get(ctx, rt.UserID)
+	if err != nil && !ent.IsNotFound(err) {
+		return Pair{}, fmt.Errorf("look up token user: %w", err)
+	}
 	if err != nil || !u.IsActive {
-		return Pair{}, errors.Join(ignoreNotFound(err), &auth.BearerError{Detail: "No active account found for the given token.", Code: "no_active_account", JWTView: true})
+		return Pair{}, &auth.BearerError{Detail: "No active account found for the given token.", Code: "no_active_account", JWTView: true}
 	}
 	if !s.settings.RotateRefreshTokens {
 		access, _, err := s.jwt.AccessFromRefresh(c)
@@ -207,10 +214,3 @@ func unix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
 // isNoRows: an upsert that did nothing reports sql.ErrNoRows on some dialects.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-func ignoreNotFound(err error) error {
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	return err
-}

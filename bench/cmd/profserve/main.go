@@ -36,7 +36,9 @@ func run(pprofAddr string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, os.Stderr), app.Options{})
+	log, flush := app.NewLogger(cfg, os.Stderr)
+	defer flush()
+	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
