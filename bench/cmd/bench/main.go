@@ -40,6 +40,7 @@ type options struct {
 	serverEnv    []string
 	profile      string
 	rotateKeys   int
+	prime        bool
 }
 
 // All scenario groups, in the order they run. -only picks a subset.
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&o.wrkThreads, "threads", runtime.NumCPU(), "wrk threads (capped at the connection count)")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "wrk request timeout (a login storm queues for seconds)")
 	flag.StringVar(&o.out, "out", "", "JSON results file (default <repo>/bench/results/latest.json)")
+	flag.BoolVar(&o.prime, "prime", true, "send every rotated key once before each me(Token) run's warm-up (steady state, not a cold start)")
 	flag.IntVar(&o.rotateKeys, "rotate-keys", 100000, "at most this many token keys, drawn at random from the seeded users, are rotated over by me(Token)")
 	flag.IntVar(&o.jwtUsers, "jwt-users", 100, "users that get JWTs for the Bearer and refresh scenarios (each costs a password hash)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, scripts, server logs) and print its path")

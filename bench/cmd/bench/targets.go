@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +43,9 @@ func (h *harness) measure(ctx context.Context, specs []spec) error {
 }
 
 type starter func(ctx context.Context) (*proc, error)
+
+// sameKeysScenario is me(Token) at -users rotating over as many keys as the -compare-users run did.
+const sameKeysScenario = "me_token_same_keys"
 
 // loadRun is one run of a load scenario: a fresh server process (so that VmHWM belongs to this scenario
 // alone), optional preparation, an unmeasured warm-up, the measured load, then the server's peak RSS.
@@ -96,6 +101,68 @@ func (h *harness) loadRun(start starter, prep func(context.Context, *proc) error
 
 func fixed(args ...string) func() []string { return func() []string { return args } }
 
+// prime sends every key in keysFile once, over conns connections, before the warm-up (unless -prime=false),
+// and again while a pass takes longer than primeFast (at most primePasses passes): a pass slower than the
+// cache TTL lets its first entries expire before the end. A server that has run for a while has seen its
+// active tokens; without this a fresh server's measured seconds would be mostly first uses when the key
+// set is large (100k keys at 1M users), which measures start-up, not the steady state. The baselines are
+// primed the same way (PostgreSQL's buffers warm up for them too).
+func (h *harness) prime(keysFile string, conns int) func(context.Context, *proc) error {
+	if !h.opt.prime {
+		return nil
+	}
+	return func(ctx context.Context, p *proc) error {
+		b, err := os.ReadFile(keysFile)
+		if err != nil {
+			return err
+		}
+		keys := strings.Fields(string(b))
+		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+		defer c.CloseIdleConnections()
+		for pass := 1; ; pass++ {
+			start := time.Now()
+			if err := primePass(ctx, c, p.addr, keys, conns); err != nil {
+				return err
+			}
+			took := time.Since(start)
+			logf("primed %d keys in %v (pass %d)", len(keys), took.Round(100*time.Millisecond), pass)
+			if took <= primeFast || pass == primePasses {
+				return nil
+			}
+		}
+	}
+}
+
+const (
+	primeFast   = 10 * time.Second
+	primePasses = 3
+)
+
+func primePass(ctx context.Context, c *http.Client, addr string, keys []string, conns int) error {
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make([]error, conns)
+	)
+	for w := range conns {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(keys) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				st, body, err := getAuth(ctx, c, "http://"+addr+"/auth/users/me/", "Token "+keys[i])
+				if err == nil && st != http.StatusOK {
+					err = fmt.Errorf("priming: GET /auth/users/me/ answered %d: %s", st, clip(body))
+				}
+				if err != nil {
+					errs[w] = err
+					next.Store(int64(len(keys))) // stop the others
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // runTarget makes a fresh database on target t, seeds it and measures every selected scenario on it.
 func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	o := h.opt
@@ -123,19 +190,29 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 		return err
 	}
 	if first < n {
-		keys, err := h.keysFile(first)
+		keys, err := h.keysFile(first, o.rotateKeys)
 		if err != nil {
 			return err
 		}
 		sc := rep.add(t, "gojoser", "me_token", meConns, first)
-		if err := h.measure(ctx, []spec{{sc, h.loadRun(gojoser, nil, meConns, h.scripts["me"], fixed(keys, "Token"))}}); err != nil {
+		if err := h.measure(ctx, []spec{{sc, h.loadRun(gojoser, h.prime(keys, meConns), meConns, h.scripts["me"], fixed(keys, "Token"))}}); err != nil {
 			return err
 		}
 		if err := h.seed(ctx, db, first, n); err != nil {
 			return err
 		}
+		// The same number of active tokens, drawn from all n users: this isolates the size of the user
+		// base from the size of the working set, which the me_token run below also grows.
+		same, err := h.keysFile(n, min(first, o.rotateKeys))
+		if err != nil {
+			return err
+		}
+		sc = rep.add(t, "gojoser", sameKeysScenario, meConns, n)
+		if err := h.measure(ctx, []spec{{sc, h.loadRun(gojoser, h.prime(same, meConns), meConns, h.scripts["me"], fixed(same, "Token"))}}); err != nil {
+			return err
+		}
 	}
-	keys, err := h.keysFile(n)
+	keys, err := h.keysFile(n, o.rotateKeys)
 	if err != nil {
 		return err
 	}
@@ -146,13 +223,13 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 			var specs []spec
 			if o.only["me"] {
 				specs = append(specs, spec{rep.add(t, "gojoser", "me_token", c, n),
-					h.loadRun(gojoser, nil, c, h.scripts["me"], fixed(keys, "Token"))})
+					h.loadRun(gojoser, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
 			}
 			if t == "pg" && o.only["baseline"] {
 				for _, mode := range []string{"pg", "cache"} {
 					start := func(ctx context.Context) (*proc, error) { return h.startBaseline(ctx, db.pgURL, mode) }
 					specs = append(specs, spec{rep.add(t, "baseline-"+mode, "me_token", c, n),
-						h.loadRun(start, nil, c, h.scripts["me"], fixed(keys, "Token"))})
+						h.loadRun(start, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
 				}
 			}
 			if err := h.measure(ctx, specs); err != nil {
@@ -190,10 +267,15 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	// The raw rate is what login and registration are judged against, so it comes with them.
 	var specs []spec
 	if o.only["argon2"] || o.only["login"] || o.only["register"] {
-		sc := rep.add(t, "in-process", "argon2id", runtime.NumCPU(), 0)
-		specs = append(specs, spec{sc, func(ctx context.Context, _ *scenario, _ int) (runResult, error) {
-			return h.argon2Run(ctx, o.duration)
-		}})
+		for _, x := range []struct {
+			name    string
+			xcrypto bool
+		}{{"argon2id", false}, {"argon2id-xcrypto", true}} {
+			sc := rep.add(t, "in-process", x.name, runtime.NumCPU(), 0)
+			specs = append(specs, spec{sc, func(ctx context.Context, _ *scenario, _ int) (runResult, error) {
+				return h.argon2Run(ctx, o.duration, x.xcrypto)
+			}})
+		}
 	}
 	for _, c := range o.conns {
 		if o.only["login"] {
