@@ -33,11 +33,12 @@ var ErrMalformedHash = errors.New("password: malformed or unsupported password h
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
 type Hasher struct {
 	params Params
-	// buffers holds one argon2 working memory per hash that may run at
-	// once: taking one is the semaphore that keeps a burst of logins from
-	// exhausting memory, and reusing it spares each hash allocating,
-	// zeroing and faulting in MemoryKiB. Buffers are made on first use.
-	buffers chan *argon2id.Buffer
+	// slots holds one slot (argon2 working memory, see slot_linux.go) per
+	// hash that may run at once: taking one is the semaphore that keeps a
+	// burst of logins from exhausting memory, and reusing its memory spares
+	// each hash allocating, zeroing and faulting in MemoryKiB. The memory is
+	// allocated on first use.
+	slots chan *slot
 	// runs counts finished argon2 runs, so tests can see that a rejection
 	// cost a full hash.
 	runs atomic.Int64
@@ -48,7 +49,9 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher using p. concurrency <= 0 means
-// runtime.NumCPU(). At most concurrency argon2 computations run at once;
+// runtime.GOMAXPROCS(0): the CPUs Go runs on, which in a container with a
+// CPU limit is that limit rather than the host's core count (each slot
+// keeps MemoryKiB once used). At most concurrency argon2 computations run at once;
 // callers beyond that wait, respecting their context.
 //
 // NewHasher panics if p is invalid: check p.Validate() first when the
@@ -58,16 +61,16 @@ func NewHasher(p Params, concurrency int) *Hasher {
 		panic("password.NewHasher: " + err.Error())
 	}
 	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+		concurrency = runtime.GOMAXPROCS(0)
 	}
 	h := &Hasher{
 		params:    p,
-		buffers:   make(chan *argon2id.Buffer, concurrency),
+		slots:     make(chan *slot, concurrency),
 		dummySalt: make([]byte, p.SaltLen),
 		dummyKey:  make([]byte, p.KeyLen),
 	}
-	for range concurrency {
-		h.buffers <- new(argon2id.Buffer)
+	for _, s := range newSlots(concurrency) {
+		h.slots <- s
 	}
 	// crypto/rand.Read never fails on supported platforms (it crashes the
 	// program instead), so its error is not worth propagating.
@@ -148,14 +151,16 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var buf *argon2id.Buffer
+	var s *slot
 	select {
-	case buf = <-h.buffers:
+	case s = <-h.slots:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { h.buffers <- buf }()
-	key := buf.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	defer func() { h.slots <- s }()
+	key := s.run(func(b *argon2id.Buffer) []byte {
+		return b.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	})
 	h.runs.Add(1)
 	return key, nil
 }

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/pmezard/go-difflib/difflib"
-
-	"github.com/gojoser/gojoser/internal/password/argon2id"
 )
 
 // cheap keeps argon2 fast in tests; production uses DefaultParams.
@@ -56,13 +54,13 @@ func TestParamsValidate(t *testing.T) {
 }
 
 func TestNewHasher(t *testing.T) {
-	if got := cap(NewHasher(cheap, 0).buffers); got != runtime.NumCPU() {
-		t.Errorf("concurrency 0: cap = %d, want NumCPU %d", got, runtime.NumCPU())
+	if got := cap(NewHasher(cheap, 0).slots); got != runtime.GOMAXPROCS(0) {
+		t.Errorf("concurrency 0: cap = %d, want GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
 	}
-	if got := cap(NewHasher(cheap, -3).buffers); got != runtime.NumCPU() {
-		t.Errorf("concurrency -3: cap = %d, want NumCPU %d", got, runtime.NumCPU())
+	if got := cap(NewHasher(cheap, -3).slots); got != runtime.GOMAXPROCS(0) {
+		t.Errorf("concurrency -3: cap = %d, want GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
 	}
-	if got := cap(NewHasher(cheap, 3).buffers); got != 3 {
+	if got := cap(NewHasher(cheap, 3).slots); got != 3 {
 		t.Errorf("concurrency 3: cap = %d", got)
 	}
 	if got := NewHasher(cheap, 1).Params(); got != cheap {
@@ -324,13 +322,13 @@ func TestVerifyDummy(t *testing.T) {
 // occupy takes every working buffer, as n in-flight hashes would, and
 // returns a func giving them back.
 func occupy(h *Hasher) (release func()) {
-	taken := make([]*argon2id.Buffer, 0, cap(h.buffers))
-	for range cap(h.buffers) {
-		taken = append(taken, <-h.buffers)
+	taken := make([]*slot, 0, cap(h.slots))
+	for range cap(h.slots) {
+		taken = append(taken, <-h.slots)
 	}
 	return func() {
 		for _, b := range taken {
-			h.buffers <- b
+			h.slots <- b
 		}
 	}
 }
@@ -384,7 +382,7 @@ func TestSemaphoreBlocksUntilSlotFree(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		t.Fatalf("Hash finished (err %v) while all %d slots were taken", err, cap(h.buffers))
+		t.Fatalf("Hash finished (err %v) while all %d slots were taken", err, cap(h.slots))
 	case <-time.After(50 * time.Millisecond):
 	}
 	release()
