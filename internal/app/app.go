@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	svc := users.NewService(users.Deps{
 		Changed: a.invalidate,
-		DB:      db, Hasher: hasher, Links: links.New(secret, opts.Now), JWT: jwtm, Log: log, Now: opts.Now,
+		DB:      db, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: hasher, Links: links.New(secret, opts.Now), JWT: jwtm, Log: log, Now: opts.Now,
 		Wake: func() { a.Outbox.Notify() },
 	}, settings(cfg))
 	sender, err := newSender(cfg, opts.MailOut)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gojoser/gojoser/internal/apitest"
+	"github.com/gojoser/gojoser/internal/app"
 )
 
 // Settings of the contract's "main" recording: retype on, HIDE_USERS on.
@@ -160,6 +162,59 @@ func TestConcurrentRegistrationOfOneUsername(t *testing.T) {
 }
 
 var hex40 = regexp.MustCompile(`^\{"auth_token":"[0-9a-f]{40}"\}$`)
+
+// TestLoginRecordsItself: a login stamps last_login, ends outstanding account links, upgrades a hash
+// made with older argon2 parameters and issues the token, together; a failed one changes nothing. On
+// PostgreSQL all of that is one statement, on SQLite a transaction.
+func TestLoginRecordsItself(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		ctx := context.Background()
+		url := db.NewURL(t)
+		old := apitest.StartOn(t, url, nil, app.Options{}) // test default: t=1
+		old.Register(t, "carol", "carol@example.com", apitest.Password)
+		old.Stop()
+
+		s := apitest.StartOn(t, url, map[string]string{"ARGON2_TIME": "2"}, app.Options{})
+		before, err := s.App.DB.User.Query().Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before.LastLogin != nil || !strings.Contains(before.Password, ",t=1,") {
+			t.Fatalf("before any login: last_login %v, hash %.30s", before.LastLogin, before.Password)
+		}
+		res, body := s.Do(t, "POST", "/auth/token/login/", json, `{"username":"carol","password":"wrong-wrong"}`, nil)
+		if res.StatusCode != 400 {
+			t.Fatalf("wrong password: %d %s", res.StatusCode, body)
+		}
+		if u, err := s.App.DB.User.Query().Only(ctx); err != nil || u.LastLogin != nil || u.Password != before.Password || u.LinkVersion != before.LinkVersion {
+			t.Fatalf("a failed login changed the user (err %v): %+v", err, u)
+		}
+
+		start := time.Now().Add(-time.Second)
+		key := s.Login(t, "carol", apitest.Password)
+		u, err := s.App.DB.User.Query().Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.LastLogin == nil || u.LastLogin.Before(start) {
+			t.Errorf("last_login %v, want the time of the login (after %v)", u.LastLogin, start)
+		}
+		if u.LinkVersion != before.LinkVersion+1 {
+			t.Errorf("link_version %d -> %d, want one more: a login ends outstanding links", before.LinkVersion, u.LinkVersion)
+		}
+		if !strings.Contains(u.Password, ",t=2,") {
+			t.Errorf("hash after login %.30s: want it upgraded to t=2", u.Password)
+		}
+		if n, err := s.App.DB.Token.Query().Count(ctx); err != nil || n != 1 {
+			t.Errorf("%d tokens (err %v), want the one this login issued", n, err)
+		}
+		res, body = s.Do(t, "GET", "/auth/users/me/", "", "", map[string]string{"Authorization": "Token " + key})
+		if res.StatusCode != 200 {
+			t.Errorf("me with the new token: %d %s", res.StatusCode, body)
+		}
+		s.Login(t, "carol", apitest.Password) // the upgraded hash verifies
+	})
+}
 
 func TestTokenLoginLogout(t *testing.T) {
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {

@@ -57,7 +57,7 @@ func (s *Service) CreateToken(ctx context.Context, username, label string) (stri
 	if err != nil {
 		return "", err
 	}
-	return issueToken(ctx, s.db, id, label, s.expiry())
+	return s.issueToken(ctx, s.db, id, label)
 }
 
 // RevokeKey deletes the token with the given key. It reports whether one existed.

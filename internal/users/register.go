@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
@@ -62,29 +61,39 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 	if err != nil {
 		return Registered{}, fmt.Errorf("hash password: %w", err)
 	}
+	var welcome mail.Kind // with SEND_ACTIVATION_EMAIL the account waits for its activation link
+	switch {
+	case email == "":
+	case s.settings.SendActivationEmail:
+		welcome = mail.Activation
+	case s.settings.SendConfirmationEmail:
+		welcome = mail.Confirmation
+	}
 	var out Registered
-	err = s.commit(ctx, func(tx *ent.Tx) error {
-		// With SEND_ACTIVATION_EMAIL the account waits for its activation link.
-		u, err := tx.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).
+	create := func(db *ent.Client) error {
+		u, err := db.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).
 			SetIsActive(!s.settings.SendActivationEmail).Save(ctx)
 		if err != nil {
 			return err
 		}
 		out.User = fromEnt(u)
 		if s.settings.CreateTokenOnRegister {
-			if out.Token, err = issueToken(ctx, tx.Client(), u.ID, "", s.expiry()); err != nil {
+			if out.Token, err = s.issueToken(ctx, db, u.ID, ""); err != nil {
 				return err
 			}
 		}
-		switch {
-		case email == "":
-		case s.settings.SendActivationEmail:
-			return s.enqueue(ctx, tx, userMail(mail.Activation, u.ID, site))
-		case s.settings.SendConfirmationEmail:
-			return s.enqueue(ctx, tx, userMail(mail.Confirmation, u.ID, site))
+		if welcome != "" {
+			return outbox.Enqueue(ctx, db, s.now(), userMail(welcome, u.ID, site))
 		}
 		return nil
-	})
+	}
+	if s.settings.CreateTokenOnRegister || welcome != "" {
+		err = s.commit(ctx, func(tx *ent.Tx) error { return create(tx.Client()) })
+	} else {
+		// A lone INSERT is atomic by itself; on PostgreSQL a transaction around it would add two
+		// round trips to every registration.
+		err = create(s.db)
+	}
 	// The existence check above races with concurrent registrations; the unique index decides, and the
 	// loser gets the same answer it would have got a moment later.
 	if ent.IsConstraintError(err) {
@@ -98,9 +107,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 }
 
 // issueToken creates a token for user id and returns its key, which exists only in this return value.
-func issueToken(ctx context.Context, db *ent.Client, userID int, label string, expires *time.Time) (string, error) {
+func (s *Service) issueToken(ctx context.Context, db *ent.Client, userID int, label string) (string, error) {
 	key, digest := auth.NewKey()
-	if err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).SetNillableExpiresAt(expires).Exec(ctx); err != nil {
+	err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).SetCreated(s.now()).
+		SetNillableExpiresAt(s.expiry()).Exec(ctx)
+	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
 	return key, nil

@@ -60,6 +60,7 @@ type Settings struct {
 // Service implements the user endpoints' rules.
 type Service struct {
 	db       *ent.Client
+	postgres bool
 	hasher   *password.Hasher
 	links    *links.Generator
 	jwt      *jwt.Manager
@@ -79,13 +80,16 @@ func (s *Service) changed(ctx context.Context, ids ...int) {
 
 // Deps are what a Service works with.
 type Deps struct {
-	DB     *ent.Client
-	Hasher *password.Hasher
-	Links  *links.Generator
-	JWT    *jwt.Manager
-	Log    *slog.Logger
-	Now    func() time.Time // nil: time.Now
-	Wake   func()           // called after a transaction that queued mail; may be nil
+	DB *ent.Client
+	// Postgres says DB is PostgreSQL, where the hot write paths use one statement instead of a
+	// transaction of several (each statement is a network round trip there, not a function call).
+	Postgres bool
+	Hasher   *password.Hasher
+	Links    *links.Generator
+	JWT      *jwt.Manager
+	Log      *slog.Logger
+	Now      func() time.Time // nil: time.Now
+	Wake     func()           // called after a transaction that queued mail; may be nil
 	// Changed is told, after commit, which users' tokens or viewer data changed (the auth cache
 	// forgets them, on every node). May be nil.
 	Changed func(ctx context.Context, userIDs ...int)
@@ -96,7 +100,7 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{db: d.DB, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, onChange: d.Changed}
+	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, onChange: d.Changed}
 }
 
 // User is the public face of an account.
