@@ -56,6 +56,8 @@ type harness struct {
 	mu    sync.Mutex
 	procs map[*proc]struct{}
 	seq   int // for unique log names and registration tags
+
+	batches int // measure calls so far, see scenario.Batch
 }
 
 func (h *harness) build(ctx context.Context) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +56,9 @@ type scenario struct {
 	Runs    []runResult `json:"runs"`
 	Median  *runResult  `json:"median,omitempty"`
 	Skipped string      `json:"skipped,omitempty"`
+	// Batch numbers the measure call that made the runs: run i of scenarios in one batch ran in the
+	// same round, back to back, so their ratios can be taken run by run (0: not measured).
+	Batch int `json:"batch,omitempty"`
 }
 
 // errorRate is the share of failed requests over all runs.
@@ -270,13 +274,25 @@ func (r *report) ratio(figure, op string, want float64, verdict string, a, b *sc
 		row.Verdict, row.Detail = "SKIP", "no data"
 	default:
 		v := f(a.Median) / f(b.Median)
-		row.Value = &v
 		row.Detail = fmt.Sprintf("%s / %s %s", num(f(a.Median)), num(f(b.Median)), unit)
+		paired := a.Batch != 0 && a.Batch == b.Batch && len(a.Runs) == len(b.Runs)
+		if paired {
+			// The machine's speed drifts (other tenants) by more than the margins judged here; within
+			// a round both sides ran back to back, so the median of the rounds' ratios cancels most of
+			// the drift that a ratio of medians, taken from different rounds, keeps.
+			v = pairedMedian(a.Runs, b.Runs, func(x, y *runResult) float64 { return f(x) / f(y) })
+			row.Detail += " (medians); median of the rounds' ratios"
+		}
+		row.Value = &v
 		if unit != "ms" && a.Median.ServerCPU > 0 && b.Median.ServerCPU > 0 {
 			// Throughput per CPU-second of the process doing the work: less sensitive to what else
 			// the machine was running, though it hides any failure to use the CPUs.
-			perCPU := (f(a.Median) / a.Median.ServerCPU) / (f(b.Median) / b.Median.ServerCPU)
-			row.Detail += fmt.Sprintf("; per CPU-second %.2f×", perCPU)
+			perCPU := func(x, y *runResult) float64 { return (f(x) / x.ServerCPU) / (f(y) / y.ServerCPU) }
+			if paired {
+				row.Detail += fmt.Sprintf("; per CPU-second %.2f×", pairedMedian(a.Runs, b.Runs, perCPU))
+			} else {
+				row.Detail += fmt.Sprintf("; per CPU-second %.2f×", perCPU(a.Median, b.Median))
+			}
 		}
 		switch {
 		case a.errorRate() > maxErrorRate || b.errorRate() > maxErrorRate:
@@ -291,6 +307,24 @@ func (r *report) ratio(figure, op string, want float64, verdict string, a, b *sc
 		}
 	}
 	r.Targets = append(r.Targets, row)
+}
+
+// pairedMedian is the median over rounds i of f(a[i], b[i]), skipping rounds where f is not finite.
+func pairedMedian(a, b []runResult, f func(x, y *runResult) float64) float64 {
+	var vs []float64
+	for i := range a {
+		if v := f(&a[i], &b[i]); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2
+	}
+	return vs[len(vs)/2]
 }
 
 func (r *report) absolute(figure string, s *scenario, f func(*runResult) float64, unit, op string, want float64) {

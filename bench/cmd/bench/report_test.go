@@ -81,3 +81,30 @@ func TestVerdicts(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+// Runs measured in one batch are compared round by round: a machine that slowed down in one round
+// slows both sides of that round's ratio, not one side of a ratio of medians.
+func TestPairedRatio(t *testing.T) {
+	r := &report{}
+	a := r.add("pg", "gojoser", "login", 32, 10000)
+	b := r.add("pg", "in-process", "argon2id", 2, 0)
+	for _, v := range [][2]float64{{60, 70}, {90, 100}, {80, 85}} {
+		a.Runs = append(a.Runs, runResult{ReqPerSec: v[0], ServerCPU: 1.8})
+		b.Runs = append(b.Runs, runResult{ReqPerSec: v[1], ServerCPU: 2})
+	}
+	a.Median, b.Median = median(a.Runs), median(b.Runs)
+	rps := func(x *runResult) float64 { return x.ReqPerSec }
+
+	r.ratio("unpaired", ">=", 0.9, "", a, b, rps, "/s")
+	a.Batch, b.Batch = 1, 1
+	r.ratio("paired", ">=", 0.9, "", a, b, rps, "/s")
+	if got := *r.Targets[0].Value; got < 0.94 || got > 0.95 {
+		t.Errorf("different batches: %v, want the ratio of medians 80/85", got)
+	}
+	if got := *r.Targets[1].Value; got != 0.9 || r.Targets[1].Verdict != "PASS" {
+		t.Errorf("one batch: %v %s, want the median of 60/70, 90/100, 80/85 = 0.90 and PASS", got, r.Targets[1].Verdict)
+	}
+	if !strings.Contains(r.Targets[1].Detail, "per CPU-second 1.00×") {
+		t.Errorf("detail %q: want the paired per-CPU ratio 0.9/(1.8/2)", r.Targets[1].Detail)
+	}
+}

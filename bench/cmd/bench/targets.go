@@ -26,6 +26,10 @@ type spec struct {
 // measure makes h.opt.runs runs of each spec, interleaved (run 1 of each, then run 2 of each, ...), so
 // that drift in the machine's load from other work spreads over the figures that are compared.
 func (h *harness) measure(ctx context.Context, specs []spec) error {
+	h.batches++
+	for _, s := range specs {
+		s.sc.Batch = h.batches
+	}
 	for i := range h.opt.runs {
 		for _, s := range specs {
 			if s.sc.Skipped != "" {
