@@ -12,8 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -295,7 +293,6 @@ func (a *App) Serve(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	setMemoryLimit(a.Config, a.Log)
 	stopMail := a.StartMail()
 	defer stopMail()
 	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL())
@@ -316,24 +313,6 @@ func (a *App) Serve(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// setMemoryLimit gives the Go runtime a soft memory limit sized for the password hashes that may run at
-// once, unless GOMEMLIMIT says otherwise. Their working memory stays allocated (internal/password reuses
-// it), and the collector would by default let the heap grow to twice that live set under load; the
-// limit keeps peak RSS near what the hashes need plus 32 MiB. It is soft: the runtime exceeds it rather
-// than fail.
-func setMemoryLimit(cfg config.Config, log *slog.Logger) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	hashes := cfg.HashConcurrency
-	if hashes <= 0 {
-		hashes = runtime.GOMAXPROCS(0)
-	}
-	limit := int64(32<<20) + 2*int64(hashes)*int64(cfg.Argon2MemoryKiB)<<10
-	debug.SetMemoryLimit(limit)
-	log.Debug("soft memory limit set", "bytes", limit)
 }
 
 // NewLogger builds the slog logger the configuration asks for, and the func that writes out its buffer

@@ -36,6 +36,10 @@ type block [blockLength]uint64
 
 // Buffer is the working memory of one hash. A Buffer must not be used by two hashes at once; it grows to
 // the largest memory cost it has served and keeps that memory, so reuse it only for bounded costs.
+//
+// On Unix the memory is mapped outside the Go heap (see mem_unix.go): a buffer lives as long as the
+// process and holds no pointers, and inside the heap it would only count towards the live set the
+// collector sizes its next goal from, letting the rest of the heap grow by as much again.
 type Buffer struct {
 	blocks []block
 }
@@ -57,7 +61,9 @@ func (buf *Buffer) Key(password, salt []byte, time, memory uint32, threads uint8
 		memory = 2 * syncPoints * uint32(threads)
 	}
 	if uint32(cap(buf.blocks)) < memory {
-		buf.blocks = make([]block, memory)
+		_ = free(buf.blocks) // cannot fail: the blocks are alloc's
+		buf.blocks = nil // if alloc panics, the buffer must not keep the freed memory
+		buf.blocks = alloc(int(memory))
 	}
 	B := buf.blocks[:memory]
 	initBlocks(B, &h0, memory, uint32(threads))
