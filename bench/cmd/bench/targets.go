@@ -221,13 +221,31 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 		return err
 	}
 
-	// me(Token), interleaved with the baselines it is compared with.
-	if o.only["me"] || (o.only["baseline"] && t == "pg") {
+	// JWT: only when the server answers it.
+	var bearerSkip, refreshSkip string
+	access := filepath.Join(h.tmp, "jwt-access.txt")
+	refresh := filepath.Join(h.tmp, "jwt-refresh.txt")
+	jwtPrep := func(ctx context.Context, p *proc) error {
+		return h.fetchJWTs(ctx, p, min(o.jwtUsers, n), access, refresh)
+	}
+	if o.only["jwt"] {
+		if bearerSkip, refreshSkip, err = h.probeJWT(ctx, gojoser); err != nil {
+			return err
+		}
+	}
+
+	// me(Token), interleaved with what it is compared with: me(Bearer) and the baselines.
+	if o.only["me"] || o.only["jwt"] || (o.only["baseline"] && t == "pg") {
 		for _, c := range o.conns {
 			var specs []spec
 			if o.only["me"] {
 				specs = append(specs, spec{rep.add(t, "gojoser", "me_token", c, n),
 					h.loadRun(gojoser, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
+			}
+			if o.only["jwt"] {
+				b := rep.add(t, "gojoser", "me_bearer", c, n)
+				b.Skipped = bearerSkip
+				specs = append(specs, spec{b, h.loadRun(gojoser, jwtPrep, c, h.scripts["me"], fixed(access, "Bearer"))})
 			}
 			if t == "pg" && o.only["baseline"] {
 				for _, mode := range []string{"pg", "cache"} {
@@ -241,27 +259,11 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 			}
 		}
 	}
-
-	// JWT: only when the server answers it.
 	if o.only["jwt"] {
-		bearerSkip, refreshSkip, err := h.probeJWT(ctx, gojoser)
-		if err != nil {
-			return err
-		}
-		access := filepath.Join(h.tmp, "jwt-access.txt")
-		refresh := filepath.Join(h.tmp, "jwt-refresh.txt")
-		prep := func(ctx context.Context, p *proc) error {
-			return h.fetchJWTs(ctx, p, min(o.jwtUsers, n), access, refresh)
-		}
 		for _, c := range o.conns {
-			b := rep.add(t, "gojoser", "me_bearer", c, n)
-			b.Skipped = bearerSkip
 			r := rep.add(t, "gojoser", "jwt_refresh", c, n)
 			r.Skipped = refreshSkip
-			if err := h.measure(ctx, []spec{
-				{b, h.loadRun(gojoser, prep, c, h.scripts["me"], fixed(access, "Bearer"))},
-				{r, h.loadRun(gojoser, prep, c, h.scripts["refresh"], fixed(refresh))},
-			}); err != nil {
+			if err := h.measure(ctx, []spec{{r, h.loadRun(gojoser, jwtPrep, c, h.scripts["refresh"], fixed(refresh))}}); err != nil {
 				return err
 			}
 		}
