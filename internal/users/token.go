@@ -107,7 +107,7 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string)
 
 // loginPG is recordLogin's transaction as one PostgreSQL statement, so one round trip instead of four
 // (BEGIN, UPDATE, INSERT, COMMIT). In a login storm on two shared cores those round trips were the
-// database's CPU that kept login furthest below the raw argon2id rate (bench/README.md has figures).
+// database's CPU that kept login furthest below the raw argon2id rate (README, "Performance").
 // The tests run every login flow on PostgreSQL too. $1 now, $2 new hash or NULL, $3 user id,
 // $4 digest, $5 expiry or NULL, $6 label.
 var loginPG = fmt.Sprintf(`WITH u AS (
