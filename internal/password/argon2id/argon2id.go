@@ -62,7 +62,7 @@ func (buf *Buffer) Key(password, salt []byte, time, memory uint32, threads uint8
 	}
 	if uint32(cap(buf.blocks)) < memory {
 		_ = free(buf.blocks) // cannot fail: the blocks are alloc's
-		buf.blocks = nil // if alloc panics, the buffer must not keep the freed memory
+		buf.blocks = nil     // if alloc panics, the buffer must not keep the freed memory
 		buf.blocks = alloc(int(memory))
 	}
 	B := buf.blocks[:memory]
