@@ -43,8 +43,10 @@ func stateOf(u *ent.User) links.State {
 	return links.State{UserID: u.ID, LinkVersion: u.LinkVersion, Email: u.Email, PendingEmail: u.PendingEmail, PasswordHash: u.Password}
 }
 
-func (s *Service) enqueue(ctx context.Context, tx *ent.Tx, msgs ...outbox.Message) error {
-	return outbox.Enqueue(ctx, tx.Client(), s.now(), msgs...)
+// enqueue queues mail on the service clock through db: a transaction's client wherever the mail must go
+// only if the change commits.
+func (s *Service) enqueue(ctx context.Context, db *ent.Client, msgs ...outbox.Message) error {
+	return outbox.Enqueue(ctx, db, s.now(), msgs...)
 }
 
 // commit runs fn in a transaction and wakes the mail worker when it committed.
@@ -130,7 +132,7 @@ func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site 
 			return ErrStaleToken
 		}
 		if s.settings.SendConfirmationEmail && u.Email != "" {
-			return s.enqueue(ctx, tx, userMail(mail.Confirmation, u.ID, site))
+			return s.enqueue(ctx, tx.Client(), userMail(mail.Confirmation, u.ID, site))
 		}
 		return nil
 	})
@@ -158,7 +160,7 @@ func (s *Service) RequestByEmail(ctx context.Context, kind mail.Kind, email vali
 		return ErrActivationDisabled
 	}
 	return s.commit(ctx, func(tx *ent.Tx) error {
-		return s.enqueue(ctx, tx, outbox.Message{Kind: string(kind), Recipient: addr, Site: site})
+		return s.enqueue(ctx, tx.Client(), outbox.Message{Kind: string(kind), Recipient: addr, Site: site})
 	})
 }
 
@@ -228,7 +230,7 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 			}
 		}
 		if s.settings.PasswordChangedEmailConfirmation && u.Email != "" {
-			return s.enqueue(ctx, tx, userMail(mail.PasswordChanged, u.ID, site))
+			return s.enqueue(ctx, tx.Client(), userMail(mail.PasswordChanged, u.ID, site))
 		}
 		return nil
 	})
@@ -334,7 +336,7 @@ func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, 
 			return err
 		}
 		if s.settings.UsernameChangedEmailConfirmation && u.Email != "" {
-			return s.enqueue(ctx, tx, userMail(mail.UsernameChanged, u.ID, site))
+			return s.enqueue(ctx, tx.Client(), userMail(mail.UsernameChanged, u.ID, site))
 		}
 		return nil
 	})

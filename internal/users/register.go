@@ -83,7 +83,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 			}
 		}
 		if welcome != "" {
-			return outbox.Enqueue(ctx, db, s.now(), userMail(welcome, u.ID, site))
+			return s.enqueue(ctx, db, userMail(welcome, u.ID, site))
 		}
 		return nil
 	}

@@ -240,7 +240,7 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput, site outbo
 		if out, err = upd.Save(ctx); err != nil {
 			return err
 		}
-		return s.enqueue(ctx, tx, msgs...)
+		return s.enqueue(ctx, tx.Client(), msgs...)
 	})
 	if ent.IsNotFound(err) {
 		return User{}, ErrNotFound

@@ -74,8 +74,7 @@ var errUserGone = errors.New("user deleted during login")
 func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string) (string, error) {
 	if s.postgres {
 		key, digest := auth.NewKey()
-		now := s.now()
-		res, err := s.db.ExecContext(ctx, loginPG, now, sql.NullString{String: rehash, Valid: rehash != ""}, id,
+		res, err := s.db.ExecContext(ctx, loginPG, s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
 			digest, s.expiry(), label)
 		if err != nil {
 			return "", fmt.Errorf("record login: %w", err)

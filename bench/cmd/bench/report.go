@@ -152,11 +152,7 @@ func median(runs []runResult) *runResult {
 		for i, r := range runs {
 			v[i] = f(r)
 		}
-		slices.Sort(v)
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return medianOf(v)
 	}
 	var sumReq, sumNon, sumSock int64
 	for _, r := range runs {
@@ -320,11 +316,16 @@ func pairedMedian(a, b []runResult, f func(x, y *runResult) float64) float64 {
 	if len(vs) == 0 {
 		return math.NaN()
 	}
-	slices.Sort(vs)
-	if n := len(vs); n%2 == 0 {
-		return (vs[n/2-1] + vs[n/2]) / 2
+	return medianOf(vs)
+}
+
+// medianOf sorts v in place and returns its median; v must not be empty.
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
 	}
-	return vs[len(vs)/2]
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 func (r *report) absolute(figure string, s *scenario, f func(*runResult) float64, unit, op string, want float64) {
