@@ -80,6 +80,10 @@ func TestJWT(t *testing.T) {
 		// Bearer on the Djoser views: SimpleJWT's bodies, DRF's WWW-Authenticate: Token.
 		e.bearer(t, "Bearer "+access, 200, me, "")
 		e.bearer(t, "Bearer   "+access, 200, me, "")
+		e.bearer(t, "\tBearer\t"+access+" \t", 200, me, "")
+		// A non-ASCII space is not a separator, so it stays part of the token, which then fails.
+		e.bearer(t, "Bearer "+access+"\u00a0", 401, bearerBad, "Token")
+		e.bearer(t, "Bearer\u00a0"+access, 401, `{"detail":"Authentication credentials were not provided."}`, "Token")
 		e.bearer(t, "Bearer", 401, `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`, "Token")
 		e.bearer(t, "Bearer "+access+" extra", 401, `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`, "Token")
 		e.bearer(t, "Bearer garbage", 401, bearerBad, "Token")
