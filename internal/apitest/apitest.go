@@ -144,6 +144,28 @@ func Start(t testing.TB, db DB, settings map[string]string) *Server {
 // otherwise the worker polls often and retries after 50ms, so mail tests stay quick.
 func StartOn(t testing.TB, databaseURL string, settings map[string]string, opts app.Options) *Server {
 	t.Helper()
+	cfg := testConfig(t, databaseURL, settings)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("GOJOSER_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return startWith(t, cfg, log, opts)
+}
+
+// StartLogged runs gojoser like Start, logging through the service's own logger (the configured level
+// and format) to w. flush writes out what that logger still buffers; the server stops at the test's end.
+func StartLogged(t testing.TB, db DB, settings map[string]string, w io.Writer) (s *Server, flush func()) {
+	t.Helper()
+	cfg := testConfig(t, db.url(t), settings)
+	log, flush := app.NewLogger(cfg, w)
+	t.Cleanup(flush)
+	return startWith(t, cfg, log, app.Options{}), flush
+}
+
+// testConfig is the configuration of a test server: cheap argon2 parameters so the suite stays fast, and
+// settings (GOJOSER_* keys without the prefix) on top.
+func testConfig(t testing.TB, databaseURL string, settings map[string]string) config.Config {
+	t.Helper()
 	env := map[string]string{
 		"GOJOSER_DATABASE_URL":      databaseURL,
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
@@ -157,10 +179,11 @@ func StartOn(t testing.TB, databaseURL string, settings map[string]string, opts 
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("GOJOSER_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	return cfg
+}
+
+func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Options) *Server {
+	t.Helper()
 	if opts.MailPoll == 0 {
 		opts.MailPoll = 20 * time.Millisecond
 	}
@@ -185,7 +208,7 @@ func StartOn(t testing.TB, databaseURL string, settings map[string]string, opts 
 		})
 	}
 	t.Cleanup(stop)
-	return &Server{URL: hs.URL, DatabaseURL: databaseURL, App: a, stop: stop}
+	return &Server{URL: hs.URL, DatabaseURL: cfg.DatabaseURL, App: a, stop: stop}
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

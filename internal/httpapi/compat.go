@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/auth"
@@ -22,6 +23,16 @@ type compat struct {
 	next   http.Handler
 	routes routeFinder
 	authn  *auth.Authenticator
+	// static memoizes allow for the paths of routes without parameters (path -> allowance): five router
+	// lookups and an Allow header built on every request otherwise. Paths with an id are not kept, so
+	// it holds at most one entry per static route.
+	static sync.Map
+}
+
+// allowance is what the spec maps at one path: its methods and DRF's Allow header for them.
+type allowance struct {
+	methods []string
+	header  string
 }
 
 // routedMethods are the methods the spec may map, in the order DRF lists them in Allow.
@@ -39,7 +50,8 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path, r.URL.RawPath = p, ""
 	}
 	path := r.URL.Path
-	allowed := c.allowed(path)
+	a := c.allow(r.Method, path)
+	allowed := a.methods
 	if len(allowed) == 0 {
 		if !strings.HasSuffix(path, "/") && len(c.allowed(path+"/")) > 0 {
 			redirectSlash(w, r)
@@ -48,7 +60,7 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	h.Set("Allow", formatAllow(allowed))
+	h.Set("Allow", a.header)
 	if !acceptsJSON(r.Header.Values("Accept")) {
 		writeDetail(w, http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
 		return
@@ -63,6 +75,22 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.next.ServeHTTP(w, r)
+}
+
+// allow answers allowed(path) with its Allow header; method is the request's, which tells whether path
+// belongs to a static route and may be memoized.
+func (c *compat) allow(method, path string) allowance {
+	if a, ok := c.static.Load(path); ok {
+		return a.(allowance)
+	}
+	a := allowance{methods: c.allowed(path)}
+	if len(a.methods) > 0 {
+		a.header = formatAllow(a.methods)
+	}
+	if r, ok := c.routes.FindRoute(method, path); ok && len(r.Args()) == 0 {
+		c.static.Store(path, a)
+	}
+	return a
 }
 
 // allowed lists the methods the spec maps for path.

@@ -1,0 +1,66 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gojoser/gojoser/internal/apitest"
+)
+
+// lockedBuffer is a log destination the logger's flushing goroutine and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Operators read the access log; it must say what happened to each request and never carry what a
+// client sent as a secret: the Authorization header, a password, a query string.
+func TestAccessLogNamesRequestsNotSecrets(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var out lockedBuffer
+			s, flush := apitest.StartLogged(t, apitest.DBs(t)[0], map[string]string{"LOG_FORMAT": format}, &out)
+			s.Register(t, "logan", "logan@example.com", apitest.Password)
+			key := s.Login(t, "logan", apitest.Password)
+			s.Do(t, "GET", "/auth/users/me/?api_key=query-secret", "", "", map[string]string{"Authorization": "Token " + key})
+			s.Do(t, "GET", "/auth/users/me/", "", "", map[string]string{"Authorization": "Token 0123456789abcdef0123456789abcdef01234567"})
+			flush()
+
+			logged := out.String()
+			want := map[string][]string{
+				"text": {`msg=request method=POST path=/auth/users/ status=201 duration_ms=`,
+					`msg=request method=POST path=/auth/token/login/ status=200 duration_ms=`,
+					`msg=request method=GET path=/auth/users/me/ status=200 duration_ms=`,
+					`msg=request method=GET path=/auth/users/me/ status=401 duration_ms=`},
+				"json": {`"msg":"request","method":"POST","path":"/auth/users/","status":201,"duration_ms":`,
+					`"msg":"request","method":"POST","path":"/auth/token/login/","status":200,"duration_ms":`,
+					`"msg":"request","method":"GET","path":"/auth/users/me/","status":200,"duration_ms":`,
+					`"msg":"request","method":"GET","path":"/auth/users/me/","status":401,"duration_ms":`},
+			}[format]
+			for _, w := range want {
+				if !strings.Contains(logged, w) {
+					t.Errorf("no line with %s in\n%s", w, logged)
+				}
+			}
+			for _, secret := range []string{key, apitest.Password, "query-secret", "0123456789abcdef", "source"} {
+				if strings.Contains(logged, secret) {
+					t.Errorf("the log holds %q:\n%s", secret, logged)
+				}
+			}
+		})
+	}
+}
