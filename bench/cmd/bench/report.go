@@ -247,6 +247,12 @@ func (r *report) finish() {
 		if t == "pg" {
 			r.ratio(fmt.Sprintf("me Token %s %dc / cache baseline (map)", T, meConns), ">=", 0.70, "",
 				r.find(t, "gojoser", "me_token", meConns, n), r.find(t, "baseline-cache", "me_token", meConns, n), rps, "req/s")
+			if n > o.compareUsers {
+				// The same comparison with the working set of the default run, so that a 1M run shows
+				// what more users cost apart from what more active tokens cost.
+				r.ratio(fmt.Sprintf("me Token %s %dc, %s users with %s active tokens / cache baseline (map)", T, meConns, count(n), count(min(o.compareUsers, o.rotateKeys))), ">=", 0.70, "",
+					r.find(t, "gojoser", sameKeysScenario, meConns, n), r.find(t, "baseline-cache", "me_token", meConns, n), rps, "req/s")
+			}
 			r.ratio(fmt.Sprintf("baseline (pgx) / cache baseline, %dc", meConns), "", 0, "INFO",
 				r.find(t, "baseline-pg", "me_token", meConns, n), r.find(t, "baseline-cache", "me_token", meConns, n), rps, "req/s")
 		}
