@@ -151,8 +151,15 @@ describe("every flow of the demo app", () => {
     await expectVisible(tid(alice, "login-error"), "Unable to log in with provided credentials.");
   });
 
-  step("03 activate from the emailed link", async () => {
+  step("03 ask for the activation mail again, then activate from the emailed link", async () => {
+    await tid(alice, "nav-login").click();
+    await tid(alice, "login-resend").click();
+    await tid(alice, "resend-activation-email").fill(ALICE.email);
+    await tid(alice, "resend-activation-submit").click();
+    await expectVisible(tid(alice, "resend-activation-done"), "we sent it a new link");
+    const first = await mailbox.waitForLink({ to: ALICE.email, route: "activate" });
     const mail = await mailbox.waitForLink({ to: ALICE.email, route: "activate" });
+    assert.notEqual(mail.file, first.file);
     assert.ok(mail.link.startsWith(`${server.url}/#/activate/`), mail.link);
     await alice.goto(mail.link);
     await tid(alice, "activate-submit").click();

@@ -114,6 +114,9 @@ export function Login() {
       <p>
         <a href="#/forgot" data-testid="login-forgot">
           Forgot your password or username?
+        </a>{" "}
+        <a href="#/forgot" data-testid="login-resend">
+          No activation email?
         </a>
       </p>
     </section>
@@ -130,6 +133,10 @@ export function Forgot() {
   const username = useForm(["email"], async (v) => {
     await unwrap(client.api.POST("/auth/users/reset_username/", { body: { email: v.email } }));
     return mailSent;
+  });
+  const activation = useForm(["email"], async (v) => {
+    await unwrap(client.api.POST("/auth/users/resend_activation/", { body: { email: v.email } }));
+    return "If an account with this address still needs activating, we sent it a new link. Check your inbox.";
   });
   return (
     <section>
@@ -152,6 +159,17 @@ export function Forgot() {
           <Field form="forgot-username" name="email" label="Email" type="email" state={username.state} />
           <Submit form="forgot-username" state={username.state}>
             Send me a link
+          </Submit>
+        </form>
+      )}
+      <h2>No activation email?</h2>
+      {activation.state.done ? (
+        <Done form="resend-activation" state={activation.state} />
+      ) : (
+        <form onSubmit={activation.onSubmit} noValidate data-testid="resend-activation-form">
+          <Field form="resend-activation" name="email" label="Email" type="email" state={activation.state} autoComplete="email" />
+          <Submit form="resend-activation" state={activation.state}>
+            Send the activation link again
           </Submit>
         </form>
       )}
