@@ -210,6 +210,27 @@ describe("every flow of the demo app", () => {
     await expectVisible(tid(alice, "me-email"), ALICE.newEmail);
   });
 
+  step("05b change the username: the current password is checked, then the new name shows", async () => {
+    await alice.goto("/#/profile");
+    const rename = async (to, password) => {
+      await tid(alice, "set-username-new_username").fill(to);
+      await tid(alice, "set-username-current_password").fill(password);
+      await tid(alice, "set-username-submit").click();
+    };
+    await rename("alice-renamed", "Wrong-Password-00");
+    await expectVisible(tid(alice, "set-username-current_password-error"), "Invalid password.");
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+
+    await rename("alice-renamed", ALICE.password);
+    await expectVisible(tid(alice, "set-username-done"), "Your username is now alice-renamed.");
+    await expectVisible(tid(alice, "me-username"), "alice-renamed");
+    await expectVisible(tid(alice, "whoami"), "alice-renamed");
+
+    // And back, for the steps that follow.
+    await rename(ALICE.username, ALICE.password);
+    await expectVisible(tid(alice, "me-username"), ALICE.username);
+  });
+
   step("06 list my sessions and revoke another device's", async () => {
     second = s.pages.second = await newUser(browser, server.url, "alice-second-device");
     await login(second, ALICE.username, ALICE.password, "second device");

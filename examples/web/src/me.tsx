@@ -27,6 +27,15 @@ export function Profile(props: { me: SchemaUser | null; reload: () => Promise<vo
     }
     return "Your email address is saved.";
   });
+  const username = useForm(["new_username", "current_password"], async (v) => {
+    await unwrap(
+      client.api.POST("/auth/users/set_username/", {
+        body: { new_username: v.new_username, current_password: v.current_password },
+      }),
+    );
+    await props.reload();
+    return `Your username is now ${v.new_username}.`;
+  });
   const password = useForm(["current_password", "new_password"], async (v) => {
     await unwrap(
       client.api.POST("/auth/users/set_password/", {
@@ -71,6 +80,16 @@ export function Profile(props: { me: SchemaUser | null; reload: () => Promise<vo
         {email.state.done && <Done form="profile" state={email.state} />}
         <Submit form="profile" state={email.state}>
           Save
+        </Submit>
+      </form>
+
+      <h2>Change your username</h2>
+      <form onSubmit={username.onSubmit} noValidate data-testid="set-username-form">
+        <Field form="set-username" name="new_username" label="New username" state={username.state} autoComplete="username" />
+        <Field form="set-username" name="current_password" label="Current password" type="password" state={username.state} autoComplete="current-password" />
+        {username.state.done && <Done form="set-username" state={username.state} />}
+        <Submit form="set-username" state={username.state}>
+          Change username
         </Submit>
       </form>
 
