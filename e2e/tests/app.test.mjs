@@ -190,6 +190,37 @@ describe("every flow of the demo app", () => {
     await expectVisible(tid(alice, "me-username"), ALICE.username);
   });
 
+  step("04b log in with a JWT instead: the profile works, it is no session, and logout ends it", async () => {
+    const page = (s.pages.jwt = await newUser(browser, server.url, "alice-jwt"));
+    await page.goto("/#/login");
+    await tid(page, "login-username").fill(ALICE.username);
+    await tid(page, "login-password").fill(ALICE.password);
+    await tid(page, "login-jwt").check();
+    await tid(page, "login-submit").click();
+    await expectVisible(tid(page, "me-username"), ALICE.username);
+    const saved = JSON.parse(await page.evaluate(() => localStorage.getItem("gojoser.auth")));
+    assert.equal(saved.scheme, "jwt");
+    assert.ok(saved.access && saved.refresh, "an access and a refresh token are kept");
+
+    // Sessions are DRF tokens: the JWT login added none, so only the main device is listed.
+    await tid(page, "nav-sessions").click();
+    await expectVisible(tid(page, "sessions-table"));
+    assert.equal(await tid(page, "session-row").count(), 1);
+    assert.equal(await tid(page, "session-current").count(), 0);
+
+    await logout(page);
+    assert.equal(await page.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+    // The refresh token was blacklisted on logout, so a copy of it is worth nothing.
+    const res = await fetch(`${server.url}/auth/jwt/refresh/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh: saved.refresh }),
+    });
+    assert.equal(res.status, 401);
+    await page.context().close();
+    s.pages.jwt = undefined;
+  });
+
   step("05 edit the email: a field error, then a confirmation link to the new address", async () => {
     await alice.goto("/#/profile");
     await tid(alice, "profile-email").fill("not-an-address");

@@ -97,7 +97,12 @@ export function EmailConfirm(props: { uid: string; token: string }) {
 export function Login() {
   const form = "login";
   const { state, onSubmit } = useForm(["username", "password", "label"], async (v) => {
-    await client.login({ username: v.username ?? "", password: v.password ?? "", label: v.label || undefined });
+    // A JWT session (POST /auth/jwt/create/) is not a device in the session list, so it has no name.
+    const jwt = v.jwt === "on";
+    await client.login(
+      { username: v.username ?? "", password: v.password ?? "", label: jwt ? undefined : v.label || undefined },
+      { scheme: jwt ? "jwt" : "token" },
+    );
     navigate("/profile");
   });
   return (
@@ -107,6 +112,7 @@ export function Login() {
         <Field form={form} name="username" label="Username" state={state} autoComplete="username" />
         <Field form={form} name="password" label="Password" type="password" state={state} autoComplete="current-password" />
         <Field form={form} name="label" label="Device name (optional)" state={state} />
+        <Field form={form} name="jwt" label="Use a JWT instead of a token" type="checkbox" state={state} />
         <Submit form={form} state={state}>
           Log in
         </Submit>
