@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -68,7 +67,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Viewe
 	if n == 0 {
 		return nil, nil
 	}
-	if !strings.EqualFold(scheme, "token") {
+	if !equalFoldASCII(scheme, "token") {
 		// SimpleJWT matches its scheme case-sensitively: "bearer x" is anonymous.
 		if scheme == "Bearer" && a.jwt != nil {
 			return a.authenticateBearer(ctx, cred, n)
@@ -112,6 +111,24 @@ func authFields(header string) (scheme, cred string, n int) {
 		rest = rest[j:]
 	}
 	return scheme, cred, n
+}
+
+// equalFoldASCII is DRF's bytes.lower() comparison of the scheme: ASCII letters only, so that
+// "To\u212Aen" (a Kelvin sign, which strings.EqualFold folds to k) is another scheme, as in DRF.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIISpace(b byte) bool {

@@ -297,6 +297,7 @@ func TestAuthorizationHeader(t *testing.T) {
 			{"Basic", "Basic YWxpY2U6cHc=", notProvided},
 			{"JWT scheme", "JWT abc", notProvided},
 			{"lower-case bearer", "bearer abc", notProvided},
+			{"Kelvin sign in the scheme", "To\u212aen {{alice.token}}", notProvided}, // DRF lower-cases ASCII only
 		}
 		var sc []apitest.Scenario
 		for _, c := range cases {
