@@ -23,9 +23,9 @@ type compat struct {
 	next   http.Handler
 	routes routeFinder
 	authn  *auth.Authenticator
-	// static memoizes allow for the paths of routes without parameters (path -> allowance): five router
-	// lookups and an Allow header built on every request otherwise. Paths with an id are not kept, so
-	// it holds at most one entry per static route.
+	// static memoizes allow for the spec's fixed paths (path -> allowance): five router lookups and an
+	// Allow header built on every request otherwise. Paths with an id are not kept, so it holds at most
+	// one entry per route without parameters.
 	static sync.Map
 }
 
@@ -50,10 +50,10 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path, r.URL.RawPath = p, ""
 	}
 	path := r.URL.Path
-	a := c.allow(r.Method, path)
+	a := c.allow(path)
 	allowed := a.methods
 	if len(allowed) == 0 {
-		if !strings.HasSuffix(path, "/") && len(c.allowed(path+"/")) > 0 {
+		if !strings.HasSuffix(path, "/") && len(c.allow(path+"/").methods) > 0 {
 			redirectSlash(w, r)
 			return
 		}
@@ -77,33 +77,35 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.next.ServeHTTP(w, r)
 }
 
-// allow answers allowed(path) with its Allow header; method is the request's, which tells whether path
-// belongs to a static route and may be memoized.
-func (c *compat) allow(method, path string) allowance {
+// allow answers allowed(path) with its Allow header, from the memo when path is a static route's.
+func (c *compat) allow(path string) allowance {
 	if a, ok := c.static.Load(path); ok {
 		return a.(allowance)
 	}
-	a := allowance{methods: c.allowed(path)}
-	if len(a.methods) > 0 {
-		a.header = formatAllow(a.methods)
+	methods, static := c.allowed(path)
+	a := allowance{methods: methods}
+	if len(methods) > 0 {
+		a.header = formatAllow(methods)
 	}
-	if r, ok := c.routes.FindRoute(method, path); ok && len(r.Args()) == 0 {
+	if static {
 		c.static.Store(path, a)
 	}
 	return a
 }
 
-// allowed lists the methods the spec maps for path.
-func (c *compat) allowed(path string) []string {
-	var out []string
+// allowed lists the methods the spec maps for path. static reports that every one of them is a route
+// without parameters, so path is one of the spec's fixed paths.
+func (c *compat) allowed(path string) (methods []string, static bool) {
+	static = true
 	for _, m := range routedMethods {
 		r, ok := c.routes.FindRoute(m, path)
 		// /auth/token/{id}/ would also match /auth/token/login/ and friends; those keep Djoser's Allow.
 		if ok && !(r.OperationID() == "revokeToken" && !isNumeric(r.Args()[0])) {
-			out = append(out, m)
+			methods = append(methods, m)
+			static = static && len(r.Args()) == 0
 		}
 	}
-	return out
+	return methods, static && len(methods) > 0
 }
 
 // formatAllow renders DRF's Allow header: mapped methods, HEAD when GET is mapped, and OPTIONS.

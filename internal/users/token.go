@@ -137,7 +137,6 @@ func (s *Service) authenticate(ctx context.Context, username, pw string) (u *ent
 	return u, needsRehash, nil
 }
 
-// Logout revokes the token the request came with; the user's other devices stay logged in.
 // expiry is when a token issued now expires, or nil without GOJOSER_TOKEN_TTL.
 func (s *Service) expiry() *time.Time {
 	if s.settings.TokenTTL <= 0 {
@@ -147,6 +146,7 @@ func (s *Service) expiry() *time.Time {
 	return &t
 }
 
+// Logout revokes the token the request came with; the user's other devices stay logged in.
 func (s *Service) Logout(ctx context.Context, v *auth.Viewer) error {
 	if v.JWT {
 		// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated; with

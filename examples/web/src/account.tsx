@@ -132,54 +132,45 @@ export function Login() {
 const mailSent = "If an account has this address, we sent it a link. Check your inbox.";
 
 export function Forgot() {
-  const password = useForm(["email"], async (v) => {
-    await unwrap(client.api.POST("/auth/users/reset_password/", { body: { email: v.email } }));
-    return mailSent;
-  });
-  const username = useForm(["email"], async (v) => {
-    await unwrap(client.api.POST("/auth/users/reset_username/", { body: { email: v.email } }));
-    return mailSent;
-  });
-  const activation = useForm(["email"], async (v) => {
-    await unwrap(client.api.POST("/auth/users/resend_activation/", { body: { email: v.email } }));
-    return "If an account with this address still needs activating, we sent it a new link. Check your inbox.";
-  });
   return (
     <section>
       <h1>Forgot your password?</h1>
-      {password.state.done ? (
-        <Done form="forgot" state={password.state} />
-      ) : (
-        <form onSubmit={password.onSubmit} noValidate data-testid="forgot-form">
-          <Field form="forgot" name="email" label="Email" type="email" state={password.state} autoComplete="email" />
-          <Submit form="forgot" state={password.state}>
-            Send me a reset link
-          </Submit>
-        </form>
-      )}
+      <MailRequest
+        form="forgot"
+        button="Send me a reset link"
+        send={(email) => unwrap(client.api.POST("/auth/users/reset_password/", { body: { email } }))}
+      />
       <h2>Forgot your username?</h2>
-      {username.state.done ? (
-        <Done form="forgot-username" state={username.state} />
-      ) : (
-        <form onSubmit={username.onSubmit} noValidate data-testid="forgot-username-form">
-          <Field form="forgot-username" name="email" label="Email" type="email" state={username.state} />
-          <Submit form="forgot-username" state={username.state}>
-            Send me a link
-          </Submit>
-        </form>
-      )}
+      <MailRequest
+        form="forgot-username"
+        button="Send me a link"
+        send={(email) => unwrap(client.api.POST("/auth/users/reset_username/", { body: { email } }))}
+      />
       <h2>No activation email?</h2>
-      {activation.state.done ? (
-        <Done form="resend-activation" state={activation.state} />
-      ) : (
-        <form onSubmit={activation.onSubmit} noValidate data-testid="resend-activation-form">
-          <Field form="resend-activation" name="email" label="Email" type="email" state={activation.state} autoComplete="email" />
-          <Submit form="resend-activation" state={activation.state}>
-            Send the activation link again
-          </Submit>
-        </form>
-      )}
+      <MailRequest
+        form="resend-activation"
+        button="Send the activation link again"
+        done="If an account with this address still needs activating, we sent it a new link. Check your inbox."
+        send={(email) => unwrap(client.api.POST("/auth/users/resend_activation/", { body: { email } }))}
+      />
     </section>
+  );
+}
+
+/** An email field that asks for a mail; the server answers alike whether or not it knows the address. */
+function MailRequest(props: { form: string; button: string; done?: string; send: (email: string) => Promise<unknown> }) {
+  const { state, onSubmit } = useForm(["email"], async (v) => {
+    await props.send(v.email ?? "");
+    return props.done ?? mailSent;
+  });
+  if (state.done) return <Done form={props.form} state={state} />;
+  return (
+    <form onSubmit={onSubmit} noValidate data-testid={`${props.form}-form`}>
+      <Field form={props.form} name="email" label="Email" type="email" state={state} autoComplete="email" />
+      <Submit form={props.form} state={state}>
+        {props.button}
+      </Submit>
+    </form>
   );
 }
 
