@@ -16,9 +16,9 @@ import (
 
 	"github.com/gojoser/gojoser/internal/app"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/outbox"
-	"github.com/gojoser/gojoser/internal/users"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
@@ -31,14 +31,15 @@ func main() {
 	}
 }
 
-// describe renders validation errors as "field: message" lines, the way an operator wants to read them.
+// describe renders an error for an operator: field errors as the JSON the API would answer, so that a
+// rejected password or username reads exactly as a client would see it.
 func describe(err error) string {
-	var verrs *validation.Errors
+	var verrs *drf.FieldErrors
 	if errors.As(err, &verrs) {
 		b, _ := verrs.MarshalJSON()
 		return string(b)
 	}
-	if errors.Is(err, users.ErrNotFound) {
+	if errors.Is(err, drf.ErrNotFound) {
 		return "no such user or role"
 	}
 	return err.Error()

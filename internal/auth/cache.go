@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"sync"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Cache keeps resolved tokens for a short while so that an authenticated request costs no database
@@ -34,7 +36,7 @@ type Cache struct {
 }
 
 type cacheEntry struct {
-	viewer       Viewer
+	viewer       viewer.Viewer
 	until        time.Time  // cache entry expiry
 	refreshAt    time.Time  // from then on a use asks for a background refresh
 	refreshing   bool       // a refresh has been asked for

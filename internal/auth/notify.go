@@ -36,16 +36,23 @@ func NewNotifier(url string, db *sql.DB, cache *Cache, log *slog.Logger) *Notifi
 // start waits for it: the flush would otherwise throw that work away.
 func (n *Notifier) Ready() <-chan struct{} { return n.ready }
 
-// Publish tells every node, this one included, to forget the users' cached tokens.
-func (n *Notifier) Publish(ctx context.Context, ids ...int) {
-	if len(ids) == 0 {
-		return
+// flushAll is the payload that tells every node to forget everything.
+const flushAll = "*"
+
+// Publish tells every node, this one included, to forget the users' cached tokens, or all of them.
+func (n *Notifier) Publish(ctx context.Context, all bool, ids []int) {
+	payload := flushAll
+	if !all {
+		if len(ids) == 0 {
+			return
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = strconv.Itoa(id)
+		}
+		payload = strings.Join(parts, ",")
 	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.Itoa(id)
-	}
-	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", notifyChannel, strings.Join(parts, ",")); err != nil {
+	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", notifyChannel, payload); err != nil {
 		// Other nodes will catch up when their entries expire; say so loudly.
 		n.log.Error("auth cache invalidation not published; other nodes may serve revoked tokens until the cache TTL", "err", err)
 	}
@@ -81,6 +88,10 @@ func (n *Notifier) listenOnce(ctx context.Context) error {
 		note, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if note.Payload == flushAll {
+			n.cache.Flush()
+			continue
 		}
 		var ids []int
 		for _, p := range strings.Split(note.Payload, ",") {

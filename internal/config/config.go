@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/gojoser/gojoser/internal/password"
 )
 
 // Config is every setting. README lists each variable; keep the two in step.
@@ -267,6 +268,12 @@ func nameVariables(err error) error {
 		out = append(out, e)
 	}
 	return errors.Join(out...)
+}
+
+// PasswordParams are the argon2id parameters the GOJOSER_ARGON2_* variables ask for.
+func (c Config) PasswordParams() password.Params {
+	d := password.DefaultParams()
+	return password.Params{MemoryKiB: c.Argon2MemoryKiB, Time: c.Argon2Time, Threads: c.Argon2Threads, SaltLen: d.SaltLen, KeyLen: d.KeyLen}
 }
 
 // SlogLevel parses LogLevel.

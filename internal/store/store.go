@@ -21,10 +21,8 @@ import (
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/role"
 	_ "github.com/gojoser/gojoser/ent/runtime" // schema defaults and hooks
+	"github.com/gojoser/gojoser/internal/viewer"
 )
-
-// AdminRole is the built-in role that makes a user staff in Djoser's sense.
-const AdminRole = "admin"
 
 // Open connects to databaseURL ("sqlite:<path>" or "postgres://...") and returns an Ent client.
 func Open(databaseURL string) (*ent.Client, error) {
@@ -75,7 +73,7 @@ func Migrate(ctx context.Context, c *ent.Client) error {
 	if err := c.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	err := c.Role.Create().SetName(AdminRole).OnConflictColumns(role.FieldName).DoNothing().Exec(ctx)
+	err := c.Role.Create().SetName(viewer.AdminRole).OnConflictColumns(role.FieldName).DoNothing().Exec(ctx)
 	// DoNothing reports sql.ErrNoRows on some dialects when the row already exists.
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("create built-in roles: %w", err)
