@@ -84,6 +84,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	a.Auth = auth.NewAuthenticator(a.DB, jwtm, a.Cache, opts.Now)
+	a.Auth.TokenTTL = cfg.TokenTTL
 	if store.IsPostgres(cfg.DatabaseURL) && cfg.AuthCacheTTL > 0 {
 		pub, err := sql.Open("pgx", cfg.DatabaseURL)
 		if err != nil {
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		pub.SetMaxOpenConns(2)
 		a.closers = append(a.closers, pub.Close)
 		a.Notifier = auth.NewNotifier(cfg.DatabaseURL, pub, a.Cache, log)
+		a.Notifier.Recheck = a.Auth.Recheck
 	}
 	sender, err := newSender(cfg, opts.MailOut)
 	if err != nil {
@@ -115,8 +118,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency),
 		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify,
 	}, settings(cfg))
-	a.Auth = auth.NewAuthenticator(a.DB, jwtm, a.Cache, opts.Now)
-	a.Auth.TokenTTL = cfg.TokenTTL
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
 		return nil, err

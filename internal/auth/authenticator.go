@@ -266,6 +266,26 @@ func (a *Authenticator) Warm(ctx context.Context) (int, error) {
 	return a.cache.Len(), nil
 }
 
+// Recheck looks every cached token up again, in batches, dropping those revoked meanwhile: what the
+// PostgreSQL listener does after it was disconnected, when invalidations may have been missed. Verified
+// JWTs are dropped instead, to be verified again on their next use.
+func (a *Authenticator) Recheck(ctx context.Context) error {
+	var digests [][]byte
+	for _, k := range a.cache.keys() {
+		if len(k) == sha256.Size {
+			digests = append(digests, []byte(k))
+		} else {
+			a.cache.remove([]byte(k))
+		}
+	}
+	for chunk := range slices.Chunk(digests, refreshBatch) {
+		if err := a.refresh(ctx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // refresh looks the digests up again and replaces their entries, or drops those whose token is gone,
 // expired or belongs to a deactivated user.
 func (a *Authenticator) refresh(ctx context.Context, digests [][]byte) error {
@@ -387,6 +407,25 @@ func (a *Authenticator) FlushTouches(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	err := a.writeTouches(ctx, batch)
+	if err != nil {
+		// Keep the uses for the next flush (the database may be restarting); newer ones win.
+		a.touchMu.Lock()
+		if a.touches == nil {
+			a.touches = map[int]touchRecord{}
+		}
+		for id, r := range batch {
+			if cur, ok := a.touches[id]; !ok || cur.at.Before(r.at) {
+				a.touches[id] = r
+			}
+		}
+		a.touchMu.Unlock()
+	}
+	return err
+}
+
+// writeTouches writes batch, one UPDATE per second of use (the times are kept to the second).
+func (a *Authenticator) writeTouches(ctx context.Context, batch map[int]touchRecord) error {
 	bySecond := map[int64][]int{}
 	for id, r := range batch {
 		sec := r.at.Unix()

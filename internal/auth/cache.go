@@ -171,6 +171,20 @@ func (c *Cache) remove(digest []byte) {
 	c.removeLocked(string(digest))
 }
 
+// keys lists the cache's keys.
+func (c *Cache) keys() []string {
+	if !c.enabled() {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, 0, len(c.byDigest))
+	for k := range c.byDigest {
+		out = append(out, k)
+	}
+	return out
+}
+
 // InvalidateUser forgets every cached token of these users.
 func (c *Cache) InvalidateUser(ids ...int) {
 	if !c.enabled() {

@@ -25,6 +25,10 @@ type Notifier struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+
+	// Recheck brings every cached entry up to date with the database after the listener was
+	// disconnected (Authenticator.Recheck). Nil: the cache is flushed instead.
+	Recheck func(ctx context.Context) error
 }
 
 // NewNotifier returns a Notifier for the PostgreSQL database at url; db is used to publish.
@@ -59,12 +63,14 @@ func (n *Notifier) Publish(ctx context.Context, all bool, ids []int) {
 }
 
 // Listen applies other nodes' invalidations until ctx ends, reconnecting as needed. While it is not
-// connected it cannot know what it missed, so every (re)connection flushes the whole cache.
+// connected (the database restarting, a network blip) the cache keeps answering from what it holds, each
+// entry no longer than the cache TTL, so a short outage does not log anyone out. It cannot know what it
+// missed meanwhile, so on reconnecting it re-checks every cached token (Recheck), or forgets them all
+// when that fails.
 func (n *Notifier) Listen(ctx context.Context) {
 	for ctx.Err() == nil {
 		if err := n.listenOnce(ctx); err != nil && ctx.Err() == nil {
-			n.log.Warn("auth cache listener disconnected; retrying", "err", err)
-			n.cache.Flush()
+			n.log.Warn("auth cache listener disconnected; cached tokens are served until they expire; retrying", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -82,8 +88,20 @@ func (n *Notifier) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
 		return err
 	}
-	n.cache.Flush()
-	n.readyOnce.Do(func() { close(n.ready) })
+	// Listening now: whatever changes from here on arrives as a notification. What changed before is
+	// caught up with once; at the first connection the cache holds nothing worth keeping.
+	select {
+	case <-n.ready:
+		if n.Recheck == nil {
+			n.cache.Flush()
+		} else if err := n.Recheck(ctx); err != nil {
+			n.log.Warn("auth cache not re-checked after reconnecting; flushed", "err", err)
+			n.cache.Flush()
+		}
+	default:
+		n.cache.Flush()
+		n.readyOnce.Do(func() { close(n.ready) })
+	}
 	for {
 		note, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -49,6 +49,8 @@ const (
 	MsgUsername     = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 	MsgInvalidValue = "Invalid value."
 	msgMaxLengthFmt = "Ensure this field has no more than %s characters."
+	// DRF 3.14 CharField's ProhibitNullCharactersValidator.
+	MsgNullCharacter = "Null characters are not allowed."
 )
 
 // Django's default password validators.

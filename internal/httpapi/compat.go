@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -19,6 +20,7 @@ type compat struct {
 	next   http.Handler
 	routes *routes
 	authn  *auth.Authenticator
+	log    *slog.Logger
 }
 
 func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +118,7 @@ func acceptsJSON(values []string) bool {
 func (c *compat) unmapped(w http.ResponseWriter, r *http.Request, rt *route) {
 	v, err := c.authn.Authenticate(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
-		drfhttp.Error(w, err)
+		writeError(r.Context(), c.log, w, r, err)
 		return
 	}
 	if v == nil && !rt.public {

@@ -45,7 +45,7 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	var api http.Handler = &compat{next: withSite(reqbody.Middleware(srv)), routes: table, authn: authn}
+	var api http.Handler = &compat{next: withSite(reqbody.Middleware(srv)), routes: table, authn: authn, log: log}
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
 	api = docs.Mount(api, gojoser.OpenAPISpec)
 	if opts.StaticDir != "" {

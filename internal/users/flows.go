@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/predicate"
@@ -152,6 +153,14 @@ func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email vali
 	addr, _, _ := requestEmailField.Clean(&errs, "email", email)
 	if err := errs.Err(); err != nil {
 		return err
+	}
+	if utf8.RuneCountInString(addr) > maxEmailLength {
+		// No account can have an address longer than the column holds (Django's EmailField, 254); DRF's
+		// EmailField does accept one, so this is an address nobody has, answered as such.
+		if s.settings.ShowEmailNotFound {
+			return errEmailNotFound
+		}
+		return nil
 	}
 	if s.settings.ShowEmailNotFound {
 		n, err := s.db.User.Query().Where(eligible(kind, addr)...).Count(ctx)

@@ -111,6 +111,11 @@ func (s *Service) userAndRole(ctx context.Context, id, roleName string) (int, in
 	if err != nil {
 		return 0, 0, err
 	}
+	// A name no role can have (bytes that are not UTF-8 or a NUL, which PostgreSQL refuses to compare)
+	// names no role: 404 without asking the database.
+	if _, _, ok := roleNameField.Clean(&drf.FieldErrors{}, "name", validation.Value{Set: true, S: roleName}); !ok {
+		return 0, 0, drf.ErrNotFound
+	}
 	rid, err := s.db.Role.Query().Where(role.Name(roleName)).OnlyID(ctx)
 	if ent.IsNotFound(err) {
 		return 0, 0, drf.ErrNotFound

@@ -104,10 +104,13 @@ type User struct {
 
 func fromEnt(u *ent.User) User { return User{ID: u.ID, Username: u.Username, Email: u.Email} }
 
+// maxEmailLength is Django's EmailField max_length, and the email column's.
+const maxEmailLength = 254
+
 // Field definitions, shared by every endpoint that takes them.
 var (
 	usernameField = validation.Char{Required: true, Rules: []string{"username", "max=150"}}
-	emailField    = validation.Char{AllowBlank: true, Rules: []string{"max=254", "email"}}
+	emailField    = validation.Char{AllowBlank: true, Rules: []string{"max=" + strconv.Itoa(maxEmailLength), "email"}}
 	passwordField = validation.Char{Required: true}
 )
 

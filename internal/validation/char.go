@@ -68,9 +68,25 @@ func (f Char) Clean(errs *drf.FieldErrors, name string, v Value) (value string, 
 		return "", true, true
 	}
 	ok = true
-	for _, rule := range f.Rules {
-		if err := validate.Var(s, rule); err != nil {
-			errs.Add(name, message(rule))
+	// DRF's CharField runs its validators in order and reports every one that fails: those given to the
+	// field, then max/min length, then its own ProhibitNullCharactersValidator, then validators that
+	// subclasses add after it (EmailField's). A NUL never reaches the database: PostgreSQL refuses it.
+	nulAt := 0
+	for i, rule := range f.Rules {
+		if strings.HasPrefix(rule, "max=") || strings.HasPrefix(rule, "min=") {
+			nulAt = i + 1
+		}
+	}
+	for i := 0; i <= len(f.Rules); i++ {
+		if i == nulAt && strings.IndexByte(s, 0) >= 0 {
+			errs.Add(name, drf.MsgNullCharacter)
+			ok = false
+		}
+		if i == len(f.Rules) {
+			break
+		}
+		if err := validate.Var(s, f.Rules[i]); err != nil {
+			errs.Add(name, message(f.Rules[i]))
 			ok = false
 		}
 	}
