@@ -64,6 +64,9 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			}
 			log, flush := app.NewLogger(cfg, stderr)
 			defer flush()
+			for _, v := range config.Unknown(os.Environ()) {
+				log.Warn("unknown setting ignored", "variable", v)
+			}
 			a, err := app.New(cmd.Context(), cfg, log, app.Options{})
 			if err != nil {
 				return err

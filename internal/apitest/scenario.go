@@ -79,6 +79,10 @@ func (s *Server) Do(t testing.TB, method, path, contentType, body string, header
 		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v // the client sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := noRedirect.Do(req)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/users"
@@ -25,6 +26,12 @@ func withSite(next http.Handler) http.Handler {
 func site(ctx context.Context) users.Site {
 	s, _ := ctx.Value(siteKey{}).(users.Site)
 	return s
+}
+
+// ApiRoot is DRF's DefaultRouter root: its one route, as an absolute link on the request's own site.
+func (h *Handler) ApiRoot(ctx context.Context) (oas.ApiRootRes, error) {
+	s := site(ctx)
+	return &oas.APIRoot{Users: url.URL{Scheme: s.Protocol, Host: s.Domain, Path: "/auth/users/"}}, nil
 }
 
 func (h *Handler) ActivateUser(ctx context.Context, req *oas.UIDTokenRequest) (oas.ActivateUserRes, error) {

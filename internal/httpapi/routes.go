@@ -31,6 +31,7 @@ type view struct {
 }
 
 var views = map[oas.OperationName]view{
+	oas.ApiRootOperation:              {public: true},
 	oas.CreateUserOperation:           {},
 	oas.ListUsersOperation:            {},
 	oas.GetMeOperation:                {},

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"log/slog"
+	"mime"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/ogen-go/ogen/middleware"
 
@@ -72,14 +75,57 @@ func (h *Handler) bodyErrors(req middleware.Request, next middleware.Next) (midd
 	return middleware.Response{}, err
 }
 
-// withStatic serves a built frontend from dir at /, leaving every API path to api.
+// withStatic serves a built frontend from dir at /, leaving every API path to api. A single-page app
+// routes in the browser (history API), so an HTML navigation to a path with no file behind it gets the
+// app's index.html; any other request for a missing file (a script, an image) is a 404. Directories are
+// never listed.
 func withStatic(api http.Handler, table *routes, dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
+	root := http.Dir(dir)
+	files := http.FileServer(root)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if table.isAPI(r.URL.Path) || docs.Serves(r.URL.Path) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			api.ServeHTTP(w, r)
 			return
 		}
-		files.ServeHTTP(w, r)
+		if servable(root, r.URL.Path) {
+			files.ServeHTTP(w, r)
+			return
+		}
+		if acceptsHTML(r.Header.Values("Accept")) && servable(root, "/index.html") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/"
+			files.ServeHTTP(w, r2)
+			return
+		}
+		http.NotFound(w, r)
 	})
+}
+
+// servable reports whether p names a file in root, or a directory with an index.html.
+func servable(root http.FileSystem, p string) bool {
+	f, err := root.Open(path.Clean("/" + p))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	if st.IsDir() {
+		return servable(root, path.Join(p, "index.html"))
+	}
+	return true
+}
+
+// acceptsHTML reports whether a request asks for an HTML page, as a browser navigation does.
+func acceptsHTML(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/html" {
+				return true
+			}
+		}
+	}
+	return false
 }
