@@ -1,8 +1,16 @@
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import openapiFetch, { type Client, type Middleware } from "openapi-fetch";
 
 import { ApiError, unwrap } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
 import { createMemoryStorage, sameAuth, type StoredAuth, type TokenStorage } from "./storage.js";
+
+/**
+ * openapi-fetch's createClient, its default export. In this package's CommonJS build the import follows
+ * Node's rule for a default import of CommonJS code and yields openapi-fetch's whole exports object
+ * (dist/index.cjs), whose `default` is createClient.
+ */
+const createClient: typeof openapiFetch =
+  typeof openapiFetch === "function" ? openapiFetch : (openapiFetch as { default: typeof openapiFetch }).default;
 
 /** A fetch that takes a Request, as openapi-fetch calls it. `globalThis.fetch` fits. */
 export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;

@@ -13,6 +13,7 @@ export {
   type LocalStorageOptions,
   type StoredAuth,
   type TokenStorage,
+  type WebStorage,
 } from "./storage.js";
 /** The types generated from openapi.yaml: `paths`, `components`, `operations` and `Schema*` aliases. */
 export type * from "./generated/openapi.js";

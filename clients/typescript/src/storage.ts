@@ -33,11 +33,21 @@ export function createMemoryStorage(initial: StoredAuth | null = null): TokenSto
   };
 }
 
+/**
+ * The part of the Web Storage API that is used: localStorage and sessionStorage fit, and so does any
+ * object with these methods. (Its own type, so that the declarations need no DOM library.)
+ */
+export interface WebStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 export interface LocalStorageOptions {
   /** The key the credentials are saved under. Default `"gojoser.auth"`. */
   key?: string;
   /** The Web Storage to use. Default `globalThis.localStorage`; pass `sessionStorage` for one tab. */
-  storage?: Storage;
+  storage?: WebStorage;
   /** Where `storage` events arrive. Default `globalThis` (the window). */
   events?: Pick<EventTarget, "addEventListener" | "removeEventListener">;
 }
@@ -49,7 +59,7 @@ export interface LocalStorageOptions {
  */
 export function createLocalStorage(options: LocalStorageOptions = {}): TokenStorage {
   const key = options.key ?? "gojoser.auth";
-  const store = () => options.storage ?? globalThis.localStorage;
+  const store = (): WebStorage => options.storage ?? globalThis.localStorage;
   return {
     get() {
       let raw: string | null;
