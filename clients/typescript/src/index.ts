@@ -7,6 +7,7 @@ export {
   type GojoserClientOptions,
 } from "./client.js";
 export { ApiError, isApiError, unwrap, type FetchResult } from "./errors.js";
+export { createTabLock, type TabLock, type TabLockOptions, type WebLocks } from "./lock.js";
 export {
   createLocalStorage,
   createMemoryStorage,
