@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -21,11 +23,10 @@ func migrateCmd(stderr io.Writer) *cobra.Command {
 		Short: "Apply pending schema migrations (serve applies them too, under a lock)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load()
+			cfg, log, flush, err := loadConfig(stderr)
 			if err != nil {
 				return err
 			}
-			log, flush := app.NewLogger(cfg, stderr)
 			defer flush()
 			applied, err := store.Migrate(cmd.Context(), cfg.DatabaseURL, log)
 			for _, m := range applied {
@@ -43,10 +44,11 @@ func migrateCmd(stderr io.Writer) *cobra.Command {
 		Short: "List the migrations: applied, baseline, pending, or unknown to this build",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load()
+			cfg, _, flush, err := loadConfig(stderr)
 			if err != nil {
 				return err
 			}
+			defer flush()
 			ms, err := store.Status(cmd.Context(), cfg.DatabaseURL)
 			if err != nil {
 				return err
@@ -72,4 +74,18 @@ func migrateCmd(stderr io.Writer) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// loadConfig reads the configuration and builds the logger, warning about unknown GOJOSER_* variables as
+// every command does.
+func loadConfig(stderr io.Writer) (config.Config, *slog.Logger, func(), error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	log, flush := app.NewLogger(cfg, stderr)
+	for _, v := range config.Unknown(os.Environ()) {
+		log.Warn("unknown setting ignored", "variable", v)
+	}
+	return cfg, log, flush, nil
 }
