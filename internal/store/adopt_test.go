@@ -53,8 +53,13 @@ func buildPrevious(t *testing.T) string {
 			previousErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "gojoser-previous-")
-		if err != nil {
+		// A fixed path, not a random one: the build cache keys on it, so later runs reuse the build.
+		dir := filepath.Join(os.TempDir(), "gojoser-previous-"+previousRelease)
+		if err := os.RemoveAll(dir); err != nil {
+			previousErr = err
+			return
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			previousErr = err
 			return
 		}

@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +36,10 @@ func TestMigrationFilesMatchEntSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer dev.Close()
+		before, err := dir.Files()
+		if err != nil {
+			t.Fatal(err)
+		}
 		err = migrations.Plan(context.Background(), d, dev, dir, time.Now().UTC().Format("20060102150405"), "missing")
 		if errors.Is(err, migrate.ErrNoPlan) {
 			return
@@ -42,11 +47,17 @@ func TestMigrationFilesMatchEntSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := dir.Files()
+		after, err := dir.Files()
 		if err != nil {
 			t.Fatal(err)
 		}
+		var missing []byte
+		for _, f := range after {
+			if !slices.ContainsFunc(before, func(b migrate.File) bool { return b.Name() == f.Name() }) {
+				missing = f.Bytes()
+			}
+		}
 		t.Fatalf("the %s migrations are behind ent/schema: run go run ./internal/store/migrations/gen -name <what_changed> "+
-			"and commit the files. The missing migration:\n%s", d, files[len(files)-1].Bytes())
+			"and commit the files. The missing migration:\n%s", d, missing)
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -49,8 +50,11 @@ func run(ctx context.Context, name string, check, hash bool) error {
 	if _, err := os.Stat(root); err != nil {
 		return fmt.Errorf("run me from the repository root: %w", err)
 	}
+	version, err := nextVersion()
+	if err != nil {
+		return err
+	}
 	stale := false
-	version := time.Now().UTC().Format("20060102150405")
 	for _, d := range migrations.Dialects {
 		local, err := migrate.NewLocalDir(filepath.Join(root, string(d)))
 		if err != nil {
@@ -107,6 +111,31 @@ func run(ctx context.Context, name string, check, hash bool) error {
 		return errors.New("migration files are behind ent/schema: run go run ./internal/store/migrations/gen -name <what_changed>")
 	}
 	return nil
+}
+
+// nextVersion is now as YYYYMMDDhhmmss (UTC), or just after the newest file of any dialect when that is
+// later (a hand-written file dated ahead): a new file must sort last, or databases that applied the
+// newer one would refuse it as out of order.
+func nextVersion() (string, error) {
+	v := time.Now().UTC().Format("20060102150405")
+	for _, d := range migrations.Dialects {
+		dir, err := migrate.NewLocalDir(filepath.Join(root, string(d)))
+		if err != nil {
+			return "", err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return "", err
+		}
+		if n := len(files); n > 0 && files[n-1].Version() >= v {
+			last, err := strconv.ParseInt(files[n-1].Version(), 10, 64)
+			if err != nil {
+				return "", fmt.Errorf("%s: version %q is not a number", files[n-1].Name(), files[n-1].Version())
+			}
+			v = strconv.FormatInt(last+1, 10)
+		}
+	}
+	return v, nil
 }
 
 func rehash(dir migrate.Dir) error {
