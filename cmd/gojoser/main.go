@@ -84,16 +84,7 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return a.Serve(cmd.Context())
 		}),
 	})
-	root.AddCommand(&cobra.Command{
-		Use:   "migrate",
-		Short: "Create or upgrade the database schema",
-		Args:  cobra.NoArgs,
-		RunE: withApp(func(cmd *cobra.Command, _ *app.App, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "database is up to date")
-			return nil
-		}),
-	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
+	root.AddCommand(migrateCmd(stderr), createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
 	return root
 }
 

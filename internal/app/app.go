@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	// Every committed change that a cached credential must not outlive reaches the cache, whichever
 	// code path makes it (auth.Invalidation).
 	a.DB.Use(auth.Invalidation(a.invalidate))
-	if err := store.Migrate(ctx, a.DB); err != nil {
+	if _, err := store.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
 	secret := []byte(cfg.SecretKey)

@@ -15,7 +15,9 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/caarlos0/env/v11"
+
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // Config is every setting. README lists each variable; keep the two in step.
@@ -142,9 +144,8 @@ func (c Config) Validate() error {
 	if c.Addr == "" {
 		errs = append(errs, errors.New("GOJOSER_ADDR must not be empty"))
 	}
-	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
-		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, fmt.Errorf("GOJOSER_DATABASE_URL must start with sqlite:, postgres:// or postgresql://, got %q", redactURL(c.DatabaseURL)))
+	if _, err := dburl.Parse(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("GOJOSER_DATABASE_URL %w", err))
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -335,15 +336,5 @@ func (c Config) SlogLevel() (slog.Level, error) {
 	return l, nil
 }
 
-// redactURL hides a password in a database URL before it reaches a message or a log.
-func redactURL(s string) string {
-	if at := strings.LastIndex(s, "@"); at >= 0 {
-		if scheme := strings.Index(s, "://"); scheme >= 0 && scheme < at {
-			return s[:scheme+3] + "***" + s[at:]
-		}
-	}
-	return s
-}
-
 // RedactedDatabaseURL is DatabaseURL safe to log.
-func (c Config) RedactedDatabaseURL() string { return redactURL(c.DatabaseURL) }
+func (c Config) RedactedDatabaseURL() string { return dburl.Redact(c.DatabaseURL) }
