@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,11 +25,32 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := rootCmd(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", describe(err))
-		os.Exit(1)
+	code := run(ctx, os.Args[1:], environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line with env as the process environment and returns the exit code. Tests
+// call it as main does, with an environment of their own, so that they can run in parallel.
+func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := rootCmd(env, stdin, stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "error:", describe(err))
+		return 1
 	}
+	return 0
+}
+
+// environ turns KEY=value pairs into a map, as config.Load reads them.
+func environ(kv []string) map[string]string {
+	env := map[string]string{}
+	for _, e := range kv {
+		if k, v, ok := strings.Cut(e, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // describe renders an error for an operator: field errors as the JSON the API would answer, so that a
@@ -45,7 +67,7 @@ func describe(err error) string {
 	return err.Error()
 }
 
-func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "gojoser",
 		Short:         "Djoser-compatible user management and token auth",
@@ -58,7 +80,7 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// withApp loads the configuration, opens (and migrates) the database and runs fn.
 	withApp := func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load()
+			cfg, err := config.FromMap(env)
 			if err != nil {
 				return err
 			}
@@ -90,7 +112,7 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		}),
 	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
+	root.AddCommand(createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
 	return root
 }
 
@@ -141,7 +163,7 @@ func mailCmd(withApp appRunner) *cobra.Command {
 
 type appRunner = func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error
 
-func createSuperuserCmd(stdin io.Reader, withApp appRunner) *cobra.Command {
+func createSuperuserCmd(env map[string]string, stdin io.Reader, withApp appRunner) *cobra.Command {
 	var username, email, pw string
 	cmd := &cobra.Command{
 		Use:   "createsuperuser",
@@ -154,7 +176,7 @@ func createSuperuserCmd(stdin io.Reader, withApp appRunner) *cobra.Command {
 				return errors.New("--username is required")
 			}
 			if pw == "" {
-				pw = os.Getenv("GOJOSER_SUPERUSER_PASSWORD")
+				pw = env["GOJOSER_SUPERUSER_PASSWORD"]
 			}
 			if pw == "" {
 				var err error

@@ -203,7 +203,9 @@ func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Optio
 	if opts.MailOut == nil {
 		opts.MailOut = io.Discard
 	}
+	MigrateLock.Lock()
 	a, err := app.New(context.Background(), cfg, log, opts)
+	MigrateLock.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +230,12 @@ func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Optio
 	t.Cleanup(stop)
 	return &Server{URL: "http://" + ln.Addr().String(), DatabaseURL: cfg.DatabaseURL, App: a, stop: stop}
 }
+
+// MigrateLock is held while gojoser migrates a database in this process (app.New). Ent's migration
+// writes to the package-level table descriptors (ent/migrate.Tables), so two servers starting at once in
+// one process race (go test -race reports it). Start and its kin take it; a test that runs app.New
+// itself, as the CLI's commands do, holds it meanwhile.
+var MigrateLock sync.Mutex
 
 // Outsider opens an Ent client of its own on the server's database, as another process would: its writes
 // go around the server's hooks, so the server learns of them only as of any change behind its back
