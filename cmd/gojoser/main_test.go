@@ -87,7 +87,7 @@ func (c *cli) fails(want string, args ...string) {
 	}
 }
 
-// server runs gojoser on the CLI's database, with the same settings.
+// server runs gojoser on the CLI's database with the given settings (keys without the prefix).
 func (c *cli) server(settings map[string]string, opts app.Options) *apitest.Server {
 	c.t.Helper()
 	return apitest.StartOn(c.t, c.env["GOJOSER_DATABASE_URL"], settings, opts)
