@@ -3,27 +3,23 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gojoser/gojoser/internal/app"
-	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/store"
 )
 
 // migrateCmd applies the pending schema migrations, or with "status" lists them; neither needs the rest
 // of the application.
-func migrateCmd(stderr io.Writer) *cobra.Command {
+func migrateCmd(env map[string]string, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply pending schema migrations (serve applies them too, under a lock)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, flush, err := loadConfig(stderr)
+			cfg, log, flush, err := loadConfig(env, stderr)
 			if err != nil {
 				return err
 			}
@@ -44,7 +40,7 @@ func migrateCmd(stderr io.Writer) *cobra.Command {
 		Short: "List the migrations: applied, baseline, pending, or unknown to this build",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, flush, err := loadConfig(stderr)
+			cfg, _, flush, err := loadConfig(env, stderr)
 			if err != nil {
 				return err
 			}
@@ -78,14 +74,3 @@ func migrateCmd(stderr io.Writer) *cobra.Command {
 
 // loadConfig reads the configuration and builds the logger, warning about unknown GOJOSER_* variables as
 // every command does.
-func loadConfig(stderr io.Writer) (config.Config, *slog.Logger, func(), error) {
-	cfg, err := config.Load()
-	if err != nil {
-		return cfg, nil, nil, err
-	}
-	log, flush := app.NewLogger(cfg, stderr)
-	for _, v := range config.Unknown(os.Environ()) {
-		log.Warn("unknown setting ignored", "variable", v)
-	}
-	return cfg, log, flush, nil
-}

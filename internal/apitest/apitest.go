@@ -49,10 +49,13 @@ func DBs(t testing.TB) []DB {
 	return dbs
 }
 
-// EachDB runs fn as a subtest on every backend.
+// EachDB runs fn as a subtest on every backend, in parallel: each has a database and a server of its own.
 func EachDB(t *testing.T, fn func(t *testing.T, db DB)) {
 	for _, db := range DBs(t) {
-		t.Run(db.Name, func(t *testing.T) { fn(t, db) })
+		t.Run(db.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, db)
+		})
 	}
 }
 
@@ -164,10 +167,19 @@ func StartLogged(t testing.TB, db DB, settings map[string]string, w io.Writer) (
 	return startWith(t, cfg, log, app.Options{}), flush
 }
 
-// testConfig is the configuration of a test server: cheap argon2 parameters so the suite stays fast, and
-// settings (GOJOSER_* keys without the prefix) on top.
+// testConfig is the configuration of a test server (see Environ).
 func testConfig(t testing.TB, databaseURL string, settings map[string]string) config.Config {
 	t.Helper()
+	cfg, err := config.FromMap(Environ(databaseURL, settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Environ is the environment, GOJOSER_* variables only, that a test runs gojoser with on databaseURL:
+// cheap argon2 parameters so the suite stays fast, and settings (keys without the prefix) on top.
+func Environ(databaseURL string, settings map[string]string) map[string]string {
 	env := map[string]string{
 		"GOJOSER_DATABASE_URL":      databaseURL,
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
@@ -177,11 +189,7 @@ func testConfig(t testing.TB, databaseURL string, settings map[string]string) co
 	for k, v := range settings {
 		env[config.Prefix+k] = v
 	}
-	cfg, err := config.FromMap(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return env
 }
 
 func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Options) *Server {

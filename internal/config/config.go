@@ -286,10 +286,9 @@ func nameVariables(err error, lookup func(string) string) error {
 	return errors.Join(out...)
 }
 
-// Unknown lists the GOJOSER_* variables in environ (KEY=value entries, as os.Environ gives them) that
-// name no setting: most likely typos, which would otherwise be ignored without a word. Each comes with
+// Unknown lists the GOJOSER_* variables of env that name no setting: most likely typos, which would otherwise be ignored without a word. Each comes with
 // the setting it most resembles, when one is close.
-func Unknown(environ []string) []string {
+func Unknown(env map[string]string) []string {
 	known := map[string]bool{}
 	t := reflect.TypeFor[Config]()
 	for i := range t.NumField() {
@@ -298,8 +297,7 @@ func Unknown(environ []string) []string {
 		}
 	}
 	var out []string
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
+	for k := range env {
 		if !strings.HasPrefix(k, Prefix) || known[k] || otherTools[k] || strings.HasPrefix(k, Prefix+"TEST_") || strings.HasPrefix(k, Prefix+"BENCH_") {
 			continue
 		}

@@ -81,8 +81,8 @@ func TestUnparsableValuesAreShown(t *testing.T) {
 
 // Unknown GOJOSER_* variables are most likely typos: they are listed, with the setting they resemble.
 func TestUnknownVariablesAreNamed(t *testing.T) {
-	got := config.Unknown([]string{"PATH=/bin", "GOJOSER_TOKEN_TTL=1h", "GOJOSER_TOKEN_TLL=1h", "GOJOSER_FROBNICATE=1",
-		"GOJOSER_SUPERUSER_PASSWORD=x", "GOJOSER_TEST_POSTGRES_URL=x"})
+	got := config.Unknown(map[string]string{"PATH": "/bin", "GOJOSER_TOKEN_TTL": "1h", "GOJOSER_TOKEN_TLL": "1h", "GOJOSER_FROBNICATE": "1",
+		"GOJOSER_SUPERUSER_PASSWORD": "x", "GOJOSER_TEST_POSTGRES_URL": "x"})
 	want := []string{"GOJOSER_FROBNICATE", "GOJOSER_TOKEN_TLL (did you mean GOJOSER_TOKEN_TTL?)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("Unknown = %q, want %q", got, want)

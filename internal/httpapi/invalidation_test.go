@@ -15,6 +15,7 @@ import (
 // by calls that every write path must remember. Each change below is made straight through Ent, behind
 // every service, while the cache TTL is an hour: only the hook can make the next request see it.
 func TestCacheFollowsEveryCommittedChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name   string

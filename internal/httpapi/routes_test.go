@@ -14,6 +14,7 @@ import (
 // TestEveryOperationIsClassified: an operation added to openapi.yaml must get an entry in views (what
 // Django and DRF do around it), and views must not keep entries for operations that are gone.
 func TestEveryOperationIsClassified(t *testing.T) {
+	t.Parallel()
 	doc, err := ogen.Parse(gojoser.OpenAPISpec)
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +46,7 @@ func TestEveryOperationIsClassified(t *testing.T) {
 // and without its trailing slash, the table maps exactly the methods the generated router finds, except
 // that a token id is digits only (other words under /auth/token/ are Djoser's own routes, or 404).
 func TestRoutesAgreeWithGeneratedRouter(t *testing.T) {
+	t.Parallel()
 	table, err := newRoutes(gojoser.OpenAPISpec)
 	if err != nil {
 		t.Fatal(err)

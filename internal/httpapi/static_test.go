@@ -26,7 +26,7 @@ func TestStaticSinglePageApp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var out lockedBuffer
+	var out apitest.Buffer
 	s, flush := apitest.StartLogged(t, apitest.DBs(t)[0], map[string]string{"STATIC_DIR": dir}, &out)
 	html := map[string]string{"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 	cases := []struct {

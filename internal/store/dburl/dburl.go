@@ -91,8 +91,12 @@ func (u URL) SQLiteDSN() string {
 			q[k] = vs
 		}
 	}
-	return "file:" + u.Path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(u.Path) + "?" + q.Encode()
 }
+
+// uriPath escapes what SQLite's URI filenames would otherwise read as syntax: "%" starts an escape, "?"
+// the query and "#" a fragment that SQLite drops, so /tmp/a#1/db would open /tmp/a.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Redact hides a password in a database URL before it reaches a message or a log.
 func Redact(s string) string {
