@@ -74,12 +74,14 @@ func parseSQLite(s string) (URL, error) {
 // writers then wait on busy_timeout instead of failing with SQLITE_BUSY when a read transaction tries to
 // upgrade. Times are written in UTC in SQLite's own format (its date functions and other tools read it,
 // and it sorts as text, which the outbox's comparisons rely on). The URL's own parameters come after
-// ours: a _pragma of theirs runs later, and any other key of theirs replaces ours.
+// ours: a _pragma of theirs runs later, and any other key of theirs replaces ours. busy_timeout comes
+// first: journal_mode needs the database's lock, and without the timeout in force a connection opened
+// while another node writes fails at once with SQLITE_BUSY.
 func (u URL) SQLiteDSN() string {
 	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")

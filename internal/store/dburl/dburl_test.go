@@ -58,7 +58,7 @@ func TestSQLiteDSNMergesTheURLsParameters(t *testing.T) {
 	}
 	pragmas := q["_pragma"]
 	// Theirs run after ours, so theirs win.
-	if n := len(pragmas); n < 3 || pragmas[n-2] != "cache_size(-20000)" || pragmas[n-1] != "foreign_keys(0)" || pragmas[0] != "foreign_keys(1)" {
+	if n := len(pragmas); n < 3 || pragmas[n-2] != "cache_size(-20000)" || pragmas[n-1] != "foreign_keys(0)" || pragmas[0] != "busy_timeout(10000)" || pragmas[1] != "foreign_keys(1)" {
 		t.Fatalf("_pragma = %q", pragmas)
 	}
 	if q.Get("_txlock") != "deferred" || q.Get("_time_format") != "sqlite" || q.Get("_timezone") != "UTC" {
