@@ -129,21 +129,7 @@ func init() {
 	// userDescUsername is the schema descriptor for username field.
 	userDescUsername := userFields[0].Descriptor()
 	// user.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
-	user.UsernameValidator = func() func(string) error {
-		validators := userDescUsername.Validators
-		fns := [...]func(string) error{
-			validators[0].(func(string) error),
-			validators[1].(func(string) error),
-		}
-		return func(username string) error {
-			for _, fn := range fns {
-				if err := fn(username); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}()
+	user.UsernameValidator = userDescUsername.Validators[0].(func(string) error)
 	// userDescEmail is the schema descriptor for email field.
 	userDescEmail := userFields[1].Descriptor()
 	// user.DefaultEmail holds the default value on creation for the email field.
@@ -151,19 +137,19 @@ func init() {
 	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
 	// userDescIsActive is the schema descriptor for is_active field.
-	userDescIsActive := userFields[3].Descriptor()
+	userDescIsActive := userFields[4].Descriptor()
 	// user.DefaultIsActive holds the default value on creation for the is_active field.
 	user.DefaultIsActive = userDescIsActive.Default.(bool)
 	// userDescDateJoined is the schema descriptor for date_joined field.
-	userDescDateJoined := userFields[4].Descriptor()
+	userDescDateJoined := userFields[5].Descriptor()
 	// user.DefaultDateJoined holds the default value on creation for the date_joined field.
 	user.DefaultDateJoined = userDescDateJoined.Default.(func() time.Time)
 	// userDescLinkVersion is the schema descriptor for link_version field.
-	userDescLinkVersion := userFields[6].Descriptor()
+	userDescLinkVersion := userFields[7].Descriptor()
 	// user.DefaultLinkVersion holds the default value on creation for the link_version field.
 	user.DefaultLinkVersion = userDescLinkVersion.Default.(int64)
 	// userDescPendingEmail is the schema descriptor for pending_email field.
-	userDescPendingEmail := userFields[7].Descriptor()
+	userDescPendingEmail := userFields[8].Descriptor()
 	// user.DefaultPendingEmail holds the default value on creation for the pending_email field.
 	user.DefaultPendingEmail = userDescPendingEmail.Default.(string)
 	// user.PendingEmailValidator is a validator for the "pending_email" field. It is called by the builders before save.

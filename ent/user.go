@@ -21,6 +21,8 @@ type User struct {
 	Username string `json:"username,omitempty"`
 	// Email holds the value of the "email" field.
 	Email string `json:"email,omitempty"`
+	// EmailKey holds the value of the "email_key" field.
+	EmailKey *string `json:"email_key,omitempty"`
 	// Password holds the value of the "password" field.
 	Password string `json:"-"`
 	// IsActive holds the value of the "is_active" field.
@@ -88,7 +90,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldLinkVersion:
 			values[i] = new(sql.NullInt64)
-		case user.FieldUsername, user.FieldEmail, user.FieldPassword, user.FieldPendingEmail:
+		case user.FieldUsername, user.FieldEmail, user.FieldEmailKey, user.FieldPassword, user.FieldPendingEmail:
 			values[i] = new(sql.NullString)
 		case user.FieldDateJoined, user.FieldLastLogin:
 			values[i] = new(sql.NullTime)
@@ -124,6 +126,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field email", values[i])
 			} else if value.Valid {
 				_m.Email = value.String
+			}
+		case user.FieldEmailKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field email_key", values[i])
+			} else if value.Valid {
+				_m.EmailKey = new(string)
+				*_m.EmailKey = value.String
 			}
 		case user.FieldPassword:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -218,6 +227,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("email=")
 	builder.WriteString(_m.Email)
+	builder.WriteString(", ")
+	if v := _m.EmailKey; v != nil {
+		builder.WriteString("email_key=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("password=<sensitive>")
 	builder.WriteString(", ")

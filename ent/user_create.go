@@ -45,6 +45,20 @@ func (_c *UserCreate) SetNillableEmail(v *string) *UserCreate {
 	return _c
 }
 
+// SetEmailKey sets the "email_key" field.
+func (_c *UserCreate) SetEmailKey(v string) *UserCreate {
+	_c.mutation.SetEmailKey(v)
+	return _c
+}
+
+// SetNillableEmailKey sets the "email_key" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailKey(v *string) *UserCreate {
+	if v != nil {
+		_c.SetEmailKey(*v)
+	}
+	return _c
+}
+
 // SetPassword sets the "password" field.
 func (_c *UserCreate) SetPassword(v string) *UserCreate {
 	_c.mutation.SetPassword(v)
@@ -296,6 +310,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldEmail, field.TypeString, value)
 		_node.Email = value
 	}
+	if value, ok := _c.mutation.EmailKey(); ok {
+		_spec.SetField(user.FieldEmailKey, field.TypeString, value)
+		_node.EmailKey = &value
+	}
 	if value, ok := _c.mutation.Password(); ok {
 		_spec.SetField(user.FieldPassword, field.TypeString, value)
 		_node.Password = value
@@ -444,6 +462,24 @@ func (u *UserUpsert) UpdateEmail() *UserUpsert {
 	return u
 }
 
+// SetEmailKey sets the "email_key" field.
+func (u *UserUpsert) SetEmailKey(v string) *UserUpsert {
+	u.Set(user.FieldEmailKey, v)
+	return u
+}
+
+// UpdateEmailKey sets the "email_key" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmailKey() *UserUpsert {
+	u.SetExcluded(user.FieldEmailKey)
+	return u
+}
+
+// ClearEmailKey clears the value of the "email_key" field.
+func (u *UserUpsert) ClearEmailKey() *UserUpsert {
+	u.SetNull(user.FieldEmailKey)
+	return u
+}
+
 // SetPassword sets the "password" field.
 func (u *UserUpsert) SetPassword(v string) *UserUpsert {
 	u.Set(user.FieldPassword, v)
@@ -586,6 +622,27 @@ func (u *UserUpsertOne) SetEmail(v string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateEmail() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEmail()
+	})
+}
+
+// SetEmailKey sets the "email_key" field.
+func (u *UserUpsertOne) SetEmailKey(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailKey(v)
+	})
+}
+
+// UpdateEmailKey sets the "email_key" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmailKey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailKey()
+	})
+}
+
+// ClearEmailKey clears the value of the "email_key" field.
+func (u *UserUpsertOne) ClearEmailKey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmailKey()
 	})
 }
 
@@ -909,6 +966,27 @@ func (u *UserUpsertBulk) SetEmail(v string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateEmail() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEmail()
+	})
+}
+
+// SetEmailKey sets the "email_key" field.
+func (u *UserUpsertBulk) SetEmailKey(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailKey(v)
+	})
+}
+
+// UpdateEmailKey sets the "email_key" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmailKey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailKey()
+	})
+}
+
+// ClearEmailKey clears the value of the "email_key" field.
+func (u *UserUpsertBulk) ClearEmailKey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmailKey()
 	})
 }
 
