@@ -93,6 +93,18 @@ func ExpectedDict(typeName string) string { return fmt.Sprintf(msgExpectedDictFm
 // MaxLength is DRF's max_length message for a limit of n characters.
 func MaxLength(n string) string { return fmt.Sprintf(msgMaxLengthFmt, n) }
 
+// MinLength is DRF's min_length message for a minimum of n characters.
+func MinLength(n string) string { return fmt.Sprintf(msgMinLengthFmt, n) }
+
+// MaxValue and MinValue are DRF's max_value and min_value messages.
+func MaxValue(n int64) string { return fmt.Sprintf(msgMaxValueFmt, n) }
+
+// MinValue is DRF's min_value message.
+func MinValue(n int64) string { return fmt.Sprintf(msgMinValueFmt, n) }
+
+// InvalidChoice is ChoiceField's message for input, as Python's str() shows it.
+func InvalidChoice(input string) string { return fmt.Sprintf(msgChoiceFmt, input) }
+
 // List is a 400 whose body is a bare JSON list of messages: what DRF renders for a ValidationError raised
 // outside a serializer's is_valid() (Djoser's "User with given email does not exist.").
 type List []string

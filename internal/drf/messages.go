@@ -49,8 +49,26 @@ const (
 	MsgUsername     = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 	MsgInvalidValue = "Invalid value."
 	msgMaxLengthFmt = "Ensure this field has no more than %s characters."
+	msgMinLengthFmt = "Ensure this field has at least %s characters."
 	// DRF 3.14 CharField's ProhibitNullCharactersValidator.
 	MsgNullCharacter = "Null characters are not allowed."
+)
+
+// DRF's other fields and Django's validators, for the profile fields openapi.yaml declares
+// (internal/profile): RegexValidator, URLField, DateField, ChoiceField, IntegerField, BooleanField.
+const (
+	MsgPattern        = "Enter a valid value."
+	MsgURL            = "Enter a valid URL."
+	MsgDate           = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+	msgChoiceFmt      = `"%s" is not a valid choice.`
+	MsgInteger        = "A valid integer is required."
+	MsgIntegerTooLong = "String value too large."
+	msgMaxValueFmt    = "Ensure this value is less than or equal to %d."
+	msgMinValueFmt    = "Ensure this value is greater than or equal to %d."
+	MsgBoolean        = "Must be a valid boolean."
+	// Django's unique error for the email of a user model whose email is unique ("user with this email
+	// address already exists."), which gojoser's is whenever email logs in.
+	MsgEmailTaken = "user with this email address already exists."
 )
 
 // Django's default password validators.
@@ -60,6 +78,8 @@ const (
 	MsgPasswordEntirelyNumber = "This password is entirely numeric."
 	MsgPasswordSimilarUser    = "The password is too similar to the username."
 	MsgPasswordSimilarEmail   = "The password is too similar to the email address."
+	MsgPasswordSimilarFirst   = "The password is too similar to the first name."
+	MsgPasswordSimilarLast    = "The password is too similar to the last name."
 )
 
 // Djoser's serializers and views.
@@ -68,6 +88,7 @@ const (
 	MsgInvalidCredentials = "Unable to log in with provided credentials."
 	MsgPasswordMismatch   = "The two password fields didn't match."
 	MsgUsernameMismatch   = "The two username fields didn't match."
+	MsgEmailMismatch      = "The two email fields didn't match."
 	MsgInvalidPassword    = "Invalid password."
 	MsgInvalidUID         = "Invalid user id or user doesn't exist."
 	MsgInvalidLinkToken   = "Invalid token for given user."

@@ -20,13 +20,14 @@ const (
 )
 
 // UserAttrs are the user fields the similarity check compares against, in
-// the order Django checks them.
-type UserAttrs struct{ Username, Email string }
+// the order Django checks them (its default attributes: username,
+// first_name, last_name, email). A field the user model does not have is "".
+type UserAttrs struct{ Username, FirstName, LastName, Email string }
 
 // Validate applies Django's four default password validators and returns
 // nil when password passes, else every failure message, in this order:
 // minimum length, common password, entirely numeric, similarity to the
-// username or else the email address. user may be nil, which skips the
+// username, first name, last name or else the email address. user may be nil, which skips the
 // similarity check.
 func Validate(password string, user *UserAttrs) []string {
 	var msgs []string
@@ -47,6 +48,10 @@ func Validate(password string, user *UserAttrs) []string {
 		switch {
 		case tooSimilar(pw, user.Username):
 			msgs = append(msgs, drf.MsgPasswordSimilarUser)
+		case tooSimilar(pw, user.FirstName):
+			msgs = append(msgs, drf.MsgPasswordSimilarFirst)
+		case tooSimilar(pw, user.LastName):
+			msgs = append(msgs, drf.MsgPasswordSimilarLast)
 		case tooSimilar(pw, user.Email):
 			msgs = append(msgs, drf.MsgPasswordSimilarEmail)
 		}

@@ -162,11 +162,11 @@ func (s *jsonScanner) run() (pyKind, *jsonError) {
 				i, st = i+4, stAfter
 				continue
 			case c == 't' && i+3 < n && string(b[i+1:i+4]) == "rue":
-				emit(kindBool, jsonString(validation.NotAString))
+				emit(kindBool, jsonString(validation.JSONTrue))
 				i, st = i+4, stAfter
 				continue
 			case c == 'f' && i+4 < n && string(b[i+1:i+5]) == "alse":
-				emit(kindBool, jsonString(validation.NotAString))
+				emit(kindBool, jsonString(validation.JSONFalse))
 				i, st = i+5, stAfter
 				continue
 			case c == 'N' && i+2 < n && string(b[i+1:i+3]) == "aN",

@@ -16,6 +16,16 @@ import (
 // only carries strings and nulls.
 const NotAString = "\x00gojoser:not-a-string\x00"
 
+// JSONTrue and JSONFalse stand for JSON's true and false: to a CharField they are NotAString too, but
+// DRF's BooleanField and ChoiceField tell them apart.
+const (
+	JSONTrue  = "\x00gojoser:true\x00"
+	JSONFalse = "\x00gojoser:false\x00"
+)
+
+// IsNotAString reports whether s stands for a JSON value that is not a string or a number.
+func IsNotAString(s string) bool { return s == NotAString || s == JSONTrue || s == JSONFalse }
+
 // Value is one request field as it arrived: absent, null, or a string.
 type Value struct {
 	Set  bool
@@ -30,6 +40,9 @@ type Char struct {
 	AllowNull  bool
 	// NoTrim keeps surrounding whitespace; DRF trims by default.
 	NoTrim bool
+	// Pattern, when set, runs first, as the RegexValidator a ModelSerializer takes from its model field
+	// comes before the CharField's own validators.
+	Pattern *regexp.Regexp
 	// Rules are validator/v10 tags run in order after the type checks, each one reporting its own
 	// message, because DRF reports every failing validator of a field, not only the first.
 	Rules []string
@@ -52,7 +65,7 @@ func (f Char) Clean(errs *drf.FieldErrors, name string, v Value) (value string, 
 			return "", false, false
 		}
 		return "", false, true
-	case v.S == NotAString:
+	case IsNotAString(v.S):
 		errs.Add(name, drf.MsgNotAString)
 		return "", false, false
 	}
@@ -68,6 +81,10 @@ func (f Char) Clean(errs *drf.FieldErrors, name string, v Value) (value string, 
 		return "", true, true
 	}
 	ok = true
+	if f.Pattern != nil && !f.Pattern.MatchString(s) {
+		errs.Add(name, drf.MsgPattern)
+		ok = false
+	}
 	// DRF's CharField runs its validators in order and reports every one that fails: those given to the
 	// field, then max/min length, then its own ProhibitNullCharactersValidator, then validators that
 	// subclasses add after it (EmailField's). A NUL never reaches the database: PostgreSQL refuses it.
@@ -108,6 +125,9 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("rolename", func(fl validator.FieldLevel) bool {
 		return roleNameRE.MatchString(fl.Field().String())
 	}))
+	must(v.RegisterValidation("djangourl", func(fl validator.FieldLevel) bool {
+		return isURL(fl.Field().String())
+	}))
 	return v
 }
 
@@ -122,6 +142,10 @@ func message(rule string) string {
 	switch tag {
 	case "max":
 		return drf.MaxLength(param)
+	case "min":
+		return drf.MinLength(param)
+	case "djangourl":
+		return drf.MsgURL
 	case "email":
 		return drf.MsgEmail
 	case "username":
