@@ -114,7 +114,9 @@ type Invoker interface {
 	//
 	// SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
 	// and inactive users all get 401 `No active account found with the given credentials`, with
-	// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+	// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`. The credential is `username`,
+	// as SimpleJWT's `USERNAME_FIELD`; with `GOJOSER_LOGIN_FIELD=email` a body with `email` logs in by
+	// email, and one without it by username, as SimpleJWT would.
 	//
 	// POST /auth/jwt/create/
 	JwtCreate(ctx context.Context, request *JWTCreateRequest) (JwtCreateRes, error)
@@ -250,7 +252,9 @@ type Invoker interface {
 	// TokenLogin invokes tokenLogin operation.
 	//
 	// Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
-	// shown only here. The optional `label` (a gojoser extension) names the device.
+	// shown only here. The optional `label` (a gojoser extension) names the device. The login field is
+	// Djoser's `LOGIN_FIELD`: `username`, or `email` with `GOJOSER_LOGIN_FIELD=email` (the other one is
+	// ignored).
 	//
 	// POST /auth/token/login/
 	TokenLogin(ctx context.Context, request *TokenCreateRequest) (TokenLoginRes, error)
@@ -1352,7 +1356,9 @@ func (c *Client) sendJwtBlacklist(ctx context.Context, request *JWTRefreshReques
 //
 // SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
 // and inactive users all get 401 `No active account found with the given credentials`, with
-// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`. The credential is `username`,
+// as SimpleJWT's `USERNAME_FIELD`; with `GOJOSER_LOGIN_FIELD=email` a body with `email` logs in by
+// email, and one without it by username, as SimpleJWT would.
 //
 // POST /auth/jwt/create/
 func (c *Client) JwtCreate(ctx context.Context, request *JWTCreateRequest) (JwtCreateRes, error) {
@@ -2944,7 +2950,9 @@ func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameReques
 // TokenLogin invokes tokenLogin operation.
 //
 // Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
-// shown only here. The optional `label` (a gojoser extension) names the device.
+// shown only here. The optional `label` (a gojoser extension) names the device. The login field is
+// Djoser's `LOGIN_FIELD`: `username`, or `email` with `GOJOSER_LOGIN_FIELD=email` (the other one is
+// ignored).
 //
 // POST /auth/token/login/
 func (c *Client) TokenLogin(ctx context.Context, request *TokenCreateRequest) (TokenLoginRes, error) {

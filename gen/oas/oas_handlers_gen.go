@@ -1577,7 +1577,9 @@ func (s *Server) handleJwtBlacklistRequest(args [0]string, argsEscaped bool, w h
 //
 // SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown
 // and inactive users all get 401 `No active account found with the given credentials`, with
-// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+// `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`. The credential is `username`,
+// as SimpleJWT's `USERNAME_FIELD`; with `GOJOSER_LOGIN_FIELD=email` a body with `email` logs in by
+// email, and one without it by username, as SimpleJWT would.
 //
 // POST /auth/jwt/create/
 func (s *Server) handleJwtCreateRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -3985,7 +3987,9 @@ func (s *Server) handleSetUsernameRequest(args [0]string, argsEscaped bool, w ht
 // handleTokenLoginRequest handles tokenLogin operation.
 //
 // Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
-// shown only here. The optional `label` (a gojoser extension) names the device.
+// shown only here. The optional `label` (a gojoser extension) names the device. The login field is
+// Djoser's `LOGIN_FIELD`: `username`, or `email` with `GOJOSER_LOGIN_FIELD=email` (the other one is
+// ignored).
 //
 // POST /auth/token/login/
 func (s *Server) handleTokenLoginRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

@@ -1564,6 +1564,12 @@ func (s *JWTCreateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.Email.Set {
+			e.FieldStart("email")
+			s.Email.Encode(e)
+		}
+	}
+	{
 		if s.Password.Set {
 			e.FieldStart("password")
 			s.Password.Encode(e)
@@ -1571,9 +1577,10 @@ func (s *JWTCreateRequest) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfJWTCreateRequest = [2]string{
+var jsonFieldsNameOfJWTCreateRequest = [3]string{
 	0: "username",
-	1: "password",
+	1: "email",
+	2: "password",
 }
 
 // Decode decodes JWTCreateRequest from json.
@@ -1593,6 +1600,16 @@ func (s *JWTCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"username\"")
+			}
+		case "email":
+			if err := func() error {
+				s.Email.Reset()
+				if err := s.Email.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"email\"")
 			}
 		case "password":
 			if err := func() error {
@@ -4398,6 +4415,12 @@ func (s *TokenCreateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.Email.Set {
+			e.FieldStart("email")
+			s.Email.Encode(e)
+		}
+	}
+	{
 		if s.Password.Set {
 			e.FieldStart("password")
 			s.Password.Encode(e)
@@ -4411,10 +4434,11 @@ func (s *TokenCreateRequest) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTokenCreateRequest = [3]string{
+var jsonFieldsNameOfTokenCreateRequest = [4]string{
 	0: "username",
-	1: "password",
-	2: "label",
+	1: "email",
+	2: "password",
+	3: "label",
 }
 
 // Decode decodes TokenCreateRequest from json.
@@ -4434,6 +4458,16 @@ func (s *TokenCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"username\"")
+			}
+		case "email":
+			if err := func() error {
+				s.Email.Reset()
+				if err := s.Email.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"email\"")
 			}
 		case "password":
 			if err := func() error {

@@ -291,12 +291,19 @@ func (s *JWKSKeysItem) init() JWKSKeysItem {
 // Ref: #/components/schemas/JWTCreateRequest
 type JWTCreateRequest struct {
 	Username OptNilString `json:"username"`
+	// With GOJOSER_LOGIN_FIELD=email: the login, in place of username.
+	Email    OptNilString `json:"email"`
 	Password OptNilString `json:"password"`
 }
 
 // GetUsername returns the value of Username.
 func (s *JWTCreateRequest) GetUsername() OptNilString {
 	return s.Username
+}
+
+// GetEmail returns the value of Email.
+func (s *JWTCreateRequest) GetEmail() OptNilString {
+	return s.Email
 }
 
 // GetPassword returns the value of Password.
@@ -307,6 +314,11 @@ func (s *JWTCreateRequest) GetPassword() OptNilString {
 // SetUsername sets the value of Username.
 func (s *JWTCreateRequest) SetUsername(val OptNilString) {
 	s.Username = val
+}
+
+// SetEmail sets the value of Email.
+func (s *JWTCreateRequest) SetEmail(val OptNilString) {
+	s.Email = val
 }
 
 // SetPassword sets the value of Password.
@@ -1076,7 +1088,10 @@ func (s *TokenAuth) SetRoles(val []string) {
 
 // Ref: #/components/schemas/TokenCreateRequest
 type TokenCreateRequest struct {
+	// The login, unless GOJOSER_LOGIN_FIELD=email.
 	Username OptNilString `json:"username"`
+	// With GOJOSER_LOGIN_FIELD=email: the login, in place of username.
+	Email    OptNilString `json:"email"`
 	Password OptNilString `json:"password"`
 	// Extension: a device name of at most 64 characters.
 	Label OptNilString `json:"label"`
@@ -1085,6 +1100,11 @@ type TokenCreateRequest struct {
 // GetUsername returns the value of Username.
 func (s *TokenCreateRequest) GetUsername() OptNilString {
 	return s.Username
+}
+
+// GetEmail returns the value of Email.
+func (s *TokenCreateRequest) GetEmail() OptNilString {
+	return s.Email
 }
 
 // GetPassword returns the value of Password.
@@ -1100,6 +1120,11 @@ func (s *TokenCreateRequest) GetLabel() OptNilString {
 // SetUsername sets the value of Username.
 func (s *TokenCreateRequest) SetUsername(val OptNilString) {
 	s.Username = val
+}
+
+// SetEmail sets the value of Email.
+func (s *TokenCreateRequest) SetEmail(val OptNilString) {
+	s.Email = val
 }
 
 // SetPassword sets the value of Password.

@@ -169,10 +169,17 @@ func (s *Server) Register(t testing.TB, username, email, password string) int {
 // Login returns a new token key for the user.
 func (s *Server) Login(t testing.TB, username, password string) string {
 	t.Helper()
-	b, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	return s.LoginAs(t, "username", username, password)
+}
+
+// LoginAs returns a new token key for the user whose field (the login field: username, or email with
+// GOJOSER_LOGIN_FIELD=email) is login.
+func (s *Server) LoginAs(t testing.TB, field, login, password string) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{field: login, "password": password})
 	res, body := s.Do(t, http.MethodPost, "/auth/token/login/", "application/json", string(b), nil)
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("login %s: %d %s", username, res.StatusCode, body)
+		t.Fatalf("login %s: %d %s", login, res.StatusCode, body)
 	}
 	var out struct {
 		AuthToken string `json:"auth_token"`

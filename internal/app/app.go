@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
@@ -25,6 +27,7 @@ import (
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/users"
 	"golang.org/x/sync/errgroup"
@@ -67,10 +70,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if a.DB, err = store.Open(cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
+	loginField, err := LoginField(cfg)
+	if err != nil {
+		return nil, err
+	}
 	// Every committed change that a cached credential must not outlive reaches the cache, whichever
-	// code path makes it (auth.Invalidation).
-	a.DB.Use(auth.Invalidation(a.invalidate))
+	// code path makes it (auth.Invalidation); every write of an email keeps its uniqueness key while
+	// email is a login (users.EmailKeyHook).
+	a.DB.Use(auth.Invalidation(a.invalidate), users.EmailKeyHook(users.EmailLogin(loginField)))
 	if _, err := store.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+		return nil, err
+	}
+	if err := users.PrepareEmailLogin(ctx, a.DB, users.EmailLogin(loginField), log); err != nil {
 		return nil, err
 	}
 	secret := []byte(cfg.SecretKey)
@@ -117,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.Users = users.NewService(users.Deps{
 		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency),
 		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify,
-	}, settings(cfg))
+	}, settings(cfg, loginField))
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
 		return nil, err
@@ -131,8 +142,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	return a, nil
 }
 
-func settings(cfg config.Config) users.Settings {
+// LoginField is Djoser's LOGIN_FIELD: GOJOSER_LOGIN_FIELD, by default USERNAME_FIELD (openapi.yaml's
+// user model decides which), and a field the spec's login bodies declare.
+func LoginField(cfg config.Config) (string, error) {
+	f := cmp.Or(cfg.LoginField, profile.UsernameField)
+	if f == "username" && profile.UsernameField != "username" {
+		return "", errors.New("GOJOSER_LOGIN_FIELD=username: openapi.yaml's user model has no username (its USERNAME_FIELD is email)")
+	}
+	if !slices.Contains(profile.LoginFields, f) || !slices.Contains(profile.JWTFields, profile.UsernameField) {
+		return "", fmt.Errorf("GOJOSER_LOGIN_FIELD=%s: openapi.yaml's TokenCreateRequest declares no %[1]s property", f)
+	}
+	return f, nil
+}
+
+func settings(cfg config.Config, loginField string) users.Settings {
 	return users.Settings{
+		LoginField:                       loginField,
 		HideUsers:                        cfg.HideUsers,
 		UserCreatePasswordRetype:         cfg.UserCreatePasswordRetype,
 		CreateTokenOnRegister:            cfg.CreateTokenOnRegister,

@@ -24,6 +24,7 @@ import (
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/jwt"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -199,7 +200,7 @@ func (a *Authenticator) entry(t *resolved, now time.Time) (cacheEntry, error) {
 		return cacheEntry{}, ErrUserInactive
 	}
 	slices.Sort(t.roles)
-	v := viewer.Viewer{UserID: t.userID, Username: t.username, Email: t.email, Roles: t.roles, TokenID: t.tokenID}
+	v := viewer.Viewer{UserID: t.userID, Username: t.username, Email: t.email, Profile: t.profile, Roles: t.roles, TokenID: t.tokenID}
 	return cacheEntry{viewer: v, tokenExpires: expires, lastUsed: lastUsed}, nil
 }
 
@@ -317,6 +318,7 @@ type resolved struct {
 	digest            []byte
 	expires, lastUsed *time.Time
 	username, email   string
+	profile           profile.Profile
 	active            bool
 	roles             []string
 }
@@ -335,6 +337,8 @@ func (a *Authenticator) lookup(ctx context.Context, digests ...[]byte) (map[stri
 		Email    string         `sql:"u_email"`
 		Active   bool           `sql:"u_active"`
 		Role     sql.NullString `sql:"r_name"`
+		// The profile's columns, selected as "p_" + column (profile.Columns).
+		profile.Profile
 	}
 	err := a.db.Token.Query().Where(token.DigestIn(digests...)).Modify(func(s *entsql.Selector) {
 		u, ur, r := entsql.Table(user.Table), entsql.Table(user.RolesTable), entsql.Table(role.Table)
@@ -348,6 +352,9 @@ func (a *Authenticator) lookup(ctx context.Context, digests ...[]byte) (map[stri
 			entsql.As(u.C(user.FieldEmail), "u_email"), entsql.As(u.C(user.FieldIsActive), "u_active"),
 			entsql.As(r.C(role.FieldName), "r_name"),
 		)
+		for _, c := range profile.Columns {
+			s.AppendSelect(entsql.As(u.C(c), "p_"+c))
+		}
 	}).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", err)
@@ -357,7 +364,7 @@ func (a *Authenticator) lookup(ctx context.Context, digests ...[]byte) (map[stri
 		t := out[string(row.Digest)]
 		if t == nil {
 			t = &resolved{tokenID: row.TokenID, userID: row.UserID, digest: row.Digest, username: row.Username,
-				email: row.Email, active: row.Active, roles: []string{}}
+				email: row.Email, profile: row.Profile, active: row.Active, roles: []string{}}
 			if row.Expires.Valid {
 				t.expires = &row.Expires.Time
 			}
@@ -528,7 +535,7 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string, since uint
 		roles = append(roles, r.Name)
 	}
 	slices.Sort(roles)
-	v := viewer.Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, JWT: true}
+	v := viewer.Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Profile: profile.FromEnt(u), Roles: roles, JWT: true}
 	a.cache.put(cacheKey, cacheEntry{viewer: v}, since)
 	return &v, time.Unix(claims.Exp, 0), nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/internal/profile"
 )
 
 // Invalidate makes every node forget cached credentials: those of users ids, or all of them.
@@ -16,7 +17,7 @@ type Invalidate func(ctx context.Context, all bool, ids []int)
 // change that can alter what a cached viewer holds reaches invalidate after its commit (at once outside
 // a transaction), whichever code path made it. Those are:
 //
-//   - a user's username, email or is_active, their roles, or the user's deletion;
+//   - a user's username, email, profile fields or is_active, their roles, or the user's deletion;
 //   - a token's deletion or any update other than the authenticator's own record of its use;
 //   - a refresh token's revocation or deletion;
 //   - a role's grants, or its deletion (which forgets everyone).
@@ -68,7 +69,7 @@ func affected(ctx context.Context, m ent.Mutation) (all bool, ids []int, err err
 		_, email := m.Email()
 		_, active := m.IsActive()
 		roles := len(m.RolesIDs()) > 0 || len(m.RemovedRolesIDs()) > 0 || m.RolesCleared()
-		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || name || email || active || roles {
+		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || name || email || active || roles || profile.Changed(m) {
 			ids, err = m.IDs(ctx)
 		}
 		return false, ids, err

@@ -55,6 +55,9 @@ type Config struct {
 	EmailFrontendProtocol            string `env:"EMAIL_FRONTEND_PROTOCOL"`
 	EmailFrontendSiteName            string `env:"EMAIL_FRONTEND_SITE_NAME"`
 	DefaultFromEmail                 string `env:"DEFAULT_FROM_EMAIL" envDefault:"webmaster@localhost"`
+	// LoginField is Djoser's LOGIN_FIELD: username or email; empty means USERNAME_FIELD, which
+	// openapi.yaml's User decides (README, "Customising the user model").
+	LoginField string `env:"LOGIN_FIELD"`
 
 	// Extensions.
 	CreateTokenOnRegister bool `env:"CREATE_TOKEN_ON_REGISTER" envDefault:"false"`
@@ -212,6 +215,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_BACKEND must be console, file or smtp, got %q", c.EmailBackend))
+	}
+	if c.LoginField != "" && c.LoginField != "username" && c.LoginField != "email" {
+		errs = append(errs, fmt.Errorf("GOJOSER_LOGIN_FIELD must be username or email, got %q", c.LoginField))
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("GOJOSER_ENV must be development or production, got %q", c.Env))

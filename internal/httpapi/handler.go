@@ -33,8 +33,13 @@ func value(o oas.OptNilString) validation.Value {
 	return validation.Value{Set: o.Set, Null: o.Null, S: o.Value}
 }
 
-func toUser(u users.User) *oas.User {
-	return &oas.User{Email: u.Email, ID: int64(u.ID), Username: u.Username}
+// deref is *p, or the zero value for nil (the generated converters' nullable fields).
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // requester returns the authenticated viewer. Operations that reach it declare security in the spec, so
@@ -76,18 +81,11 @@ func actionOf(method string) users.Action {
 }
 
 func (h *Handler) CreateUser(ctx context.Context, req *oas.UserCreateRequest) (oas.CreateUserRes, error) {
-	r, err := h.users.Register(ctx, users.RegisterInput{
-		Username: value(req.Username), Email: value(req.Email),
-		Password: value(req.Password), RePassword: value(req.RePassword),
-	}, site(ctx))
+	r, err := h.users.Register(ctx, registerInput(req), site(ctx))
 	if err != nil {
 		return nil, err
 	}
-	out := &oas.UserCreated{Email: r.User.Email, Username: r.User.Username, ID: int64(r.User.ID)}
-	if r.Token != "" {
-		out.AuthToken = oas.NewOptString(r.Token)
-	}
-	return out, nil
+	return toUserCreated(r), nil
 }
 
 func (h *Handler) ListUsers(ctx context.Context) (oas.ListUsersRes, error) {
@@ -113,15 +111,15 @@ func (h *Handler) GetMe(ctx context.Context) (oas.GetMeRes, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &oas.User{Email: v.Email, ID: int64(v.UserID), Username: v.Username}, nil
+	return toUser(users.User{ID: v.UserID, Username: v.Username, Email: v.Email, Profile: v.Profile}), nil
 }
 
-func (h *Handler) updateMe(ctx context.Context, req *oas.UserUpdateRequest) (*oas.User, error) {
+func (h *Handler) updateMe(ctx context.Context, req *oas.UserUpdateRequest, partial bool) (*oas.User, error) {
 	me, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.users.Update(ctx, me, users.UpdateInput{Email: value(req.Email)}, site(ctx))
+	u, err := h.users.Update(ctx, me, updateInput(req, partial), site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +127,11 @@ func (h *Handler) updateMe(ctx context.Context, req *oas.UserUpdateRequest) (*oa
 }
 
 func (h *Handler) UpdateMe(ctx context.Context, req *oas.UserUpdateRequest) (oas.UpdateMeRes, error) {
-	return h.updateMe(ctx, req)
+	return h.updateMe(ctx, req, false)
 }
 
 func (h *Handler) PartialUpdateMe(ctx context.Context, req *oas.UserUpdateRequest) (oas.PartialUpdateMeRes, error) {
-	return h.updateMe(ctx, req)
+	return h.updateMe(ctx, req, true)
 }
 
 func (h *Handler) DeleteMe(ctx context.Context, req *oas.UserDeleteRequest) (oas.DeleteMeRes, error) {
@@ -159,12 +157,12 @@ func (h *Handler) GetUser(ctx context.Context, p oas.GetUserParams) (oas.GetUser
 	return toUser(u), nil
 }
 
-func (h *Handler) updateUser(ctx context.Context, req *oas.UserUpdateRequest, idParam string) (*oas.User, error) {
+func (h *Handler) updateUser(ctx context.Context, req *oas.UserUpdateRequest, idParam string, partial bool) (*oas.User, error) {
 	t, err := h.authorize(ctx, idParam, users.Update)
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.users.Update(ctx, t, users.UpdateInput{Email: value(req.Email)}, site(ctx))
+	u, err := h.users.Update(ctx, t, updateInput(req, partial), site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +170,11 @@ func (h *Handler) updateUser(ctx context.Context, req *oas.UserUpdateRequest, id
 }
 
 func (h *Handler) UpdateUser(ctx context.Context, req *oas.UserUpdateRequest, p oas.UpdateUserParams) (oas.UpdateUserRes, error) {
-	return h.updateUser(ctx, req, p.ID)
+	return h.updateUser(ctx, req, p.ID, false)
 }
 
 func (h *Handler) PartialUpdateUser(ctx context.Context, req *oas.UserUpdateRequest, p oas.PartialUpdateUserParams) (oas.PartialUpdateUserRes, error) {
-	return h.updateUser(ctx, req, p.ID)
+	return h.updateUser(ctx, req, p.ID, true)
 }
 
 func (h *Handler) DeleteUser(ctx context.Context, req *oas.UserDeleteRequest, p oas.DeleteUserParams) (oas.DeleteUserRes, error) {
@@ -191,9 +189,7 @@ func (h *Handler) DeleteUser(ctx context.Context, req *oas.UserDeleteRequest, p 
 }
 
 func (h *Handler) TokenLogin(ctx context.Context, req *oas.TokenCreateRequest) (oas.TokenLoginRes, error) {
-	key, err := h.users.Login(ctx, users.LoginInput{
-		Username: value(req.Username), Password: value(req.Password), Label: value(req.Label),
-	})
+	key, err := h.users.Login(ctx, loginInput(req))
 	if err != nil {
 		return nil, err
 	}

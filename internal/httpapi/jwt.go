@@ -9,7 +9,7 @@ import (
 )
 
 func (h *Handler) JwtCreate(ctx context.Context, req *oas.JWTCreateRequest) (oas.JwtCreateRes, error) {
-	p, err := h.users.JWTCreate(ctx, value(req.Username), value(req.Password))
+	p, err := h.users.JWTCreate(ctx, jwtCreateInput(req))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
@@ -16,18 +17,25 @@ import (
 )
 
 // CreateSuperuser creates an active user holding the admin role, with the same field and password rules
-// as registration, all in one transaction.
+// as registration, all in one transaction. username is ignored for a model without usernames.
 func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw string) (User, error) {
 	var errs drf.FieldErrors
 	set := func(v string) validation.Value { return validation.Value{Set: true, S: v} }
-	email, _, _ = emailField.Clean(&errs, "email", set(email))
-	username, _, _ = usernameField.Clean(&errs, "username", set(username))
+	email, _, err := s.cleanEmail(ctx, &errs, "email", set(email), true, 0)
+	if err != nil {
+		return User{}, err
+	}
+	if profile.UsernameField == "username" {
+		username, _, _ = usernameField.Clean(&errs, "username", set(username))
+	} else {
+		username = ""
+	}
 	pw, _, _ = passwordField.Clean(&errs, "password", set(pw))
 	if err := errs.Err(); err != nil {
 		return User{}, err
 	}
 	username, email = normalizeUsername(username), normalizeEmail(email)
-	if msgs := password.Validate(pw, &password.UserAttrs{Username: username, Email: email}); msgs != nil {
+	if msgs := password.Validate(pw, attrs(username, email, &profile.Profile{})); msgs != nil {
 		return User{}, drf.Field("password", msgs...)
 	}
 	hash, err := s.hasher.Hash(ctx, pw)
@@ -47,6 +55,9 @@ func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw strin
 		out = fromEnt(u)
 		return nil
 	})
+	if isEmailConflict(err) {
+		return User{}, drf.Field("email", drf.MsgEmailTaken)
+	}
 	if ent.IsConstraintError(err) {
 		return User{}, drf.Field("username", drf.MsgUsernameTaken)
 	}

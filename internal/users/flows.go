@@ -15,6 +15,7 @@ import (
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
@@ -212,7 +213,7 @@ func (s *Service) SetPassword(ctx context.Context, v *viewer.Viewer, in SetPassw
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
+	if msgs := password.Validate(pw, attrsOf(u)); msgs != nil {
 		return drf.Field("new_password", msgs...)
 	}
 	if s.settings.SetPasswordRetype && pw != re {
@@ -285,18 +286,20 @@ func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConf
 		return err
 	}
 	// Djoser checks similarity against AnonymousUser here, so it never fires; we check the real user.
-	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
+	if msgs := password.Validate(pw, attrsOf(u)); msgs != nil {
 		return drf.Field("new_password", msgs...)
 	}
 	return s.changePassword(ctx, u, pw, true, site)
 }
 
-// SetUsernameInput is POST /auth/users/set_username/.
+// SetUsernameInput is POST /auth/users/set_username/: set_<USERNAME_FIELD>/, whose new_<field> and
+// re_new_<field> arrive here as NewUsername and ReNewUsername whatever the field is.
 type SetUsernameInput struct {
 	CurrentPassword, NewUsername, ReNewUsername validation.Value
 }
 
-// SetUsername changes v's username after checking their current password.
+// SetUsername changes what names v (their username, or email for a model without usernames) after
+// checking their current password.
 func (s *Service) SetUsername(ctx context.Context, v *viewer.Viewer, in SetUsernameInput, site Site) error {
 	u, err := s.db.User.Get(ctx, v.UserID)
 	if err != nil {
@@ -313,28 +316,52 @@ func (s *Service) SetUsername(ctx context.Context, v *viewer.Viewer, in SetUsern
 	return s.changeUsername(ctx, u, name, false, site)
 }
 
-// cleanNewUsername validates new_username (format, uniqueness, including against the user's own
-// current name, as Djoser does) and its retype, returning every field error first.
+// newUsernameKey is the new_<USERNAME_FIELD> key of Djoser's serializers.
+var newUsernameKey = "new_" + profile.UsernameField
+
+// cleanNewUsername validates new_<field> (format, uniqueness, including against the user's own
+// current value, as Djoser does) and its retype, returning every field error first.
 func (s *Service) cleanNewUsername(ctx context.Context, errs *drf.FieldErrors, nv, rv validation.Value, retype bool) (string, string, error) {
-	name, _, ok := newUsernameField.Clean(errs, "new_username", nv)
-	name = normalizeUsername(name)
-	if ok {
-		taken, err := s.db.User.Query().Where(user.Username(name)).Exist(ctx)
-		if err != nil {
-			return "", "", fmt.Errorf("check username: %w", err)
+	var (
+		name string
+		ok   bool
+	)
+	if profile.UsernameField == "email" {
+		if name, _, ok = loginEmailField.Clean(errs, newUsernameKey, nv); ok {
+			name = normalizeEmail(name)
+			taken, err := s.emailTaken(ctx, name, 0)
+			if err != nil {
+				return "", "", err
+			}
+			if taken {
+				errs.Add(newUsernameKey, drf.MsgEmailTaken)
+			}
 		}
-		if taken {
-			errs.Add("new_username", drf.MsgUsernameTaken)
+	} else {
+		name, _, ok = newUsernameField.Clean(errs, newUsernameKey, nv)
+		name = normalizeUsername(name)
+		if ok {
+			taken, err := s.db.User.Query().Where(user.Username(name)).Exist(ctx)
+			if err != nil {
+				return "", "", fmt.Errorf("check username: %w", err)
+			}
+			if taken {
+				errs.Add(newUsernameKey, drf.MsgUsernameTaken)
+			}
 		}
 	}
 	var re string
 	if retype {
-		re, _, _ = requiredChar.Clean(errs, "re_new_username", rv)
+		re, _, _ = requiredChar.Clean(errs, "re_"+newUsernameKey, rv)
 	}
 	if err := errs.Err(); err != nil {
 		return "", "", err
 	}
-	if retype && name != normalizeUsername(re) {
+	if profile.UsernameField == "email" {
+		if retype && name != normalizeEmail(re) {
+			return "", "", drf.Field(drf.NonField, drf.MsgEmailMismatch)
+		}
+	} else if retype && name != normalizeUsername(re) {
 		return "", "", drf.Field(drf.NonField, drf.MsgUsernameMismatch)
 	}
 	return name, re, nil
@@ -342,7 +369,12 @@ func (s *Service) cleanNewUsername(ctx context.Context, errs *drf.FieldErrors, n
 
 func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, fromLink bool, site Site) error {
 	err := s.commit(ctx, func(tx *ent.Tx) error {
-		upd := tx.User.UpdateOneID(u.ID).SetUsername(name)
+		upd := tx.User.UpdateOneID(u.ID)
+		if profile.UsernameField == "email" {
+			upd.SetEmail(name).SetPendingEmail("")
+		} else {
+			upd.SetUsername(name)
+		}
 		if fromLink {
 			upd.SetLastLogin(s.now()).AddLinkVersion(1)
 		}
@@ -354,11 +386,14 @@ func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, 
 		}
 		return nil
 	})
+	if isEmailConflict(err) {
+		return drf.Field(newUsernameKey, drf.MsgEmailTaken)
+	}
 	if ent.IsConstraintError(err) {
-		return drf.Field("new_username", drf.MsgUsernameTaken)
+		return drf.Field(newUsernameKey, drf.MsgUsernameTaken)
 	}
 	if err != nil {
-		return fmt.Errorf("set username of user %d: %w", u.ID, err)
+		return fmt.Errorf("set %s of user %d: %w", profile.UsernameField, u.ID, err)
 	}
 	return nil
 }

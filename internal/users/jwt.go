@@ -12,6 +12,7 @@ import (
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
@@ -37,16 +38,22 @@ type Pair struct {
 	Refresh, Access string
 }
 
-// JWTCreate is TokenObtainPairView: username and password, then a new refresh/access pair. Like
-// SimpleJWT it does not update last_login.
-func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) (Pair, error) {
+// JWTCreate is TokenObtainPairView: USERNAME_FIELD and password, then a new refresh/access pair. Like
+// SimpleJWT it does not update last_login. With GOJOSER_LOGIN_FIELD=email a body that has an email logs
+// in by email: SimpleJWT itself keys on USERNAME_FIELD (a username), which a frontend written for
+// Djoser sends and keeps working with, while one that logs in by email everywhere sends email here too.
+func (s *Service) JWTCreate(ctx context.Context, in LoginInput) (Pair, error) {
+	field := profile.UsernameField
+	if s.settings.LoginField == "email" && in.Email.Set {
+		field = "email"
+	}
 	var errs drf.FieldErrors
-	name, _, _ := requiredChar.Clean(&errs, "username", username)
-	p, _, _ := requiredChar.Clean(&errs, "password", pw)
+	name, _, _ := requiredChar.Clean(&errs, field, in.login(field))
+	p, _, _ := requiredChar.Clean(&errs, "password", in.Password)
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, _, err := s.authenticate(ctx, name, p)
+	u, _, err := s.authenticate(ctx, field, name, p)
 	if err != nil {
 		return Pair{}, err
 	}

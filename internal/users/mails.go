@@ -128,7 +128,7 @@ func (m *Mailer) template(kind mail.Kind) (string, error) {
 }
 
 func (m *Mailer) data(msg *ent.OutboxMessage, u *ent.User) mail.Data {
-	d := mail.Data{Domain: msg.Domain, Protocol: msg.Protocol, SiteName: msg.SiteName, Username: u.Username, Email: u.Email, NewEmail: u.PendingEmail}
+	d := mail.Data{Domain: msg.Domain, Protocol: msg.Protocol, SiteName: msg.SiteName, Username: usernameOf(u), Email: u.Email, NewEmail: u.PendingEmail}
 	if m.settings.Domain != "" {
 		d.Domain = m.settings.Domain
 	}

@@ -9,14 +9,17 @@ import (
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
 // RegisterInput is the body of POST /auth/users/. Privileged fields (roles, is_active, staff) have no
-// place here: unknown fields are dropped before they reach the service.
+// place here: unknown fields are dropped before they reach the service, and profile fields marked
+// admin-only are not writable at registration.
 type RegisterInput struct {
 	Username, Email, Password, RePassword validation.Value
+	Profile                               profile.Input
 }
 
 // Registered is a new user, with a token key when CREATE_TOKEN_ON_REGISTER is on.
@@ -26,19 +29,36 @@ type Registered struct {
 }
 
 // Register validates in the way Djoser's UserCreateSerializer does (field errors in field order first,
-// then the password validators, then the retype check) and creates the user.
+// then the password validators, then the retype check) and creates the user. The field order is the
+// serializer's, UserCreated's in openapi.yaml (profile.RegisterOrder), then password and re_password.
 func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Registered, error) {
-	var errs drf.FieldErrors
-	email, _, _ := emailField.Clean(&errs, "email", in.Email)
-	username, _, usernameOK := usernameField.Clean(&errs, "username", in.Username)
-	username = normalizeUsername(username)
-	if usernameOK {
-		taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
-		if err != nil {
-			return Registered{}, fmt.Errorf("check username: %w", err)
-		}
-		if taken {
-			errs.Add("username", drf.MsgUsernameTaken)
+	var (
+		errs            drf.FieldErrors
+		email, username string
+		changes         profile.Changes
+	)
+	for _, name := range profile.RegisterOrder {
+		switch name {
+		case "email":
+			var err error
+			if email, _, err = s.cleanEmail(ctx, &errs, "email", in.Email, true, 0); err != nil {
+				return Registered{}, err
+			}
+		case "username":
+			var ok bool
+			username, _, ok = usernameField.Clean(&errs, "username", in.Username)
+			username = normalizeUsername(username)
+			if ok {
+				taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
+				if err != nil {
+					return Registered{}, fmt.Errorf("check username: %w", err)
+				}
+				if taken {
+					errs.Add("username", drf.MsgUsernameTaken)
+				}
+			}
+		default:
+			in.Profile.Clean(&errs, name, profile.Op{Create: true}, &changes)
 		}
 	}
 	pw, _, _ := passwordField.Clean(&errs, "password", in.Password)
@@ -50,7 +70,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 		return Registered{}, err
 	}
 	email = normalizeEmail(email)
-	if msgs := password.Validate(pw, &password.UserAttrs{Username: username, Email: email}); msgs != nil {
+	if msgs := password.Validate(pw, attrs(username, email, &changes.Profile)); msgs != nil {
 		return Registered{}, drf.Field("password", msgs...)
 	}
 	if s.settings.UserCreatePasswordRetype && pw != rePW {
@@ -71,8 +91,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 	}
 	var out Registered
 	create := func(db *ent.Client) error {
-		u, err := db.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).
-			SetIsActive(!s.settings.SendActivationEmail).Save(ctx)
+		c := db.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).
+			SetIsActive(!s.settings.SendActivationEmail)
+		changes.Create(c)
+		u, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -94,8 +116,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 		// round trips to every registration.
 		err = create(s.db)
 	}
-	// The existence check above races with concurrent registrations; the unique index decides, and the
+	// The existence checks above race with concurrent registrations; the unique indexes decide, and the
 	// loser gets the same answer it would have got a moment later.
+	if isEmailConflict(err) {
+		return Registered{}, drf.Field("email", drf.MsgEmailTaken)
+	}
 	if ent.IsConstraintError(err) {
 		return Registered{}, drf.Field("username", drf.MsgUsernameTaken)
 	}

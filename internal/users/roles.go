@@ -9,6 +9,7 @@ import (
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -94,9 +95,14 @@ func (s *Service) Revoke(ctx context.Context, v *viewer.Viewer, id, roleName str
 	return nil
 }
 
-// UserIDByUsername finds a user for the command line.
+// UserIDByUsername finds a user for the command line by what names them: the username, or the email
+// (ignoring case) of a model without usernames.
 func (s *Service) UserIDByUsername(ctx context.Context, username string) (int, error) {
-	id, err := s.db.User.Query().Where(user.Username(username)).OnlyID(ctx)
+	by := user.Username(username)
+	if profile.UsernameField == "email" {
+		by = user.EmailKey(EmailKey(username))
+	}
+	id, err := s.db.User.Query().Where(by).OnlyID(ctx)
 	if ent.IsNotFound(err) {
 		return 0, drf.ErrNotFound
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -45,6 +46,9 @@ type Settings struct {
 	ShowEmailNotFound bool
 	// EmailChangeConfirm keeps a changed email pending until the new address confirms it.
 	EmailChangeConfirm bool
+	// LoginField is Djoser's LOGIN_FIELD, "username" or "email" (GOJOSER_LOGIN_FIELD; email when
+	// openapi.yaml's user has no username). See identity.go.
+	LoginField string
 
 	// RotateRefreshTokens makes /auth/jwt/refresh/ return a new refresh token and retire the old one;
 	// RotationGrace is how long the retired one still works (two tabs refreshing at once).
@@ -92,6 +96,9 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if s.LoginField == "" {
+		s.LoginField = profile.UsernameField
+	}
 	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
 }
 
@@ -100,9 +107,13 @@ type User struct {
 	ID       int
 	Username string
 	Email    string
+	// Profile is the fields openapi.yaml's User adds (internal/profile).
+	Profile profile.Profile
 }
 
-func fromEnt(u *ent.User) User { return User{ID: u.ID, Username: u.Username, Email: u.Email} }
+func fromEnt(u *ent.User) User {
+	return User{ID: u.ID, Username: u.Username, Email: u.Email, Profile: profile.FromEnt(u)}
+}
 
 // maxEmailLength is Django's EmailField max_length, and the email column's.
 const maxEmailLength = 254
@@ -234,22 +245,43 @@ func (s *Service) List(ctx context.Context, v *viewer.Viewer) ([]User, error) {
 	return out, nil
 }
 
-// UpdateInput holds the writable fields of a user; only email is, as in Djoser. Privileged fields are not
-// representable here at all, so no request can raise a privilege through an update.
+// UpdateInput holds the writable fields of a user: email, as in Djoser, and the profile fields
+// openapi.yaml's UserUpdateRequest declares. Privileged fields are not representable here at all, and a
+// profile field marked admin-only is written only for an admin, so no request can raise a privilege
+// through an update.
 type UpdateInput struct {
-	Email validation.Value
+	Email   validation.Value
+	Profile profile.Input
+	// Partial is a PATCH; a PUT must give the fields required at registration, as DRF's does.
+	Partial bool
 }
 
 // Update applies in to the subject and returns the result. A changed email either
 // waits for confirmation from the new address (EMAIL_CHANGE_CONFIRM) or, as in Djoser, applies at once
-// and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated.
+// and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated. Fields
+// are validated in User's order (profile.UpdateOrder), all errors together.
 func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Site) (User, error) {
 	if err := t.check(Update); err != nil {
 		return User{}, err
 	}
 	id := t.ID
-	var errs drf.FieldErrors
-	email, present, _ := emailField.Clean(&errs, "email", in.Email)
+	var (
+		errs    drf.FieldErrors
+		email   string
+		present bool
+		changes profile.Changes
+	)
+	op := profile.Op{Partial: in.Partial, Admin: t.actor.IsAdmin()}
+	for _, name := range profile.UpdateOrder {
+		if name != "email" {
+			in.Profile.Clean(&errs, name, op, &changes)
+			continue
+		}
+		var err error
+		if email, present, err = s.cleanEmail(ctx, &errs, "email", in.Email, false, id); err != nil {
+			return User{}, err
+		}
+	}
 	if err := errs.Err(); err != nil {
 		return User{}, err
 	}
@@ -260,17 +292,18 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 			return err
 		}
 		email = normalizeEmail(email)
-		if !present || email == u.Email {
-			out = u
-			if present && u.PendingEmail != "" {
-				// Asking for the current address again cancels a pending change.
-				out, err = tx.User.UpdateOneID(id).SetPendingEmail("").Save(ctx)
-			}
-			return err
-		}
 		upd := tx.User.UpdateOneID(id)
+		changes.Update(upd)
 		var msgs []outbox.Message
 		switch {
+		case !present || email == u.Email:
+			if present && u.PendingEmail != "" {
+				// Asking for the current address again cancels a pending change.
+				upd.SetPendingEmail("")
+			} else if changes.Empty() {
+				out = u
+				return nil
+			}
 		case s.settings.EmailChangeConfirm && email != "":
 			upd.SetPendingEmail(email)
 			msgs = append(msgs, outbox.Message{Kind: string(mail.EmailChangeConfirm), UserID: &id, Recipient: email, Site: site})
@@ -296,6 +329,10 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 	})
 	if ent.IsNotFound(err) {
 		return User{}, drf.ErrNotFound
+	}
+	if isEmailConflict(err) {
+		// The check above raced with another change to the same address; the unique index decided.
+		return User{}, drf.Field("email", drf.MsgEmailTaken)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("update user %d: %w", id, err)

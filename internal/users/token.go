@@ -17,15 +17,24 @@ import (
 	"github.com/gojoser/gojoser/internal/viewer"
 )
 
-// LoginInput is the body of POST /auth/token/login/.
+// LoginInput is the body of POST /auth/token/login/ and of /auth/jwt/create/.
 type LoginInput struct {
-	Username, Password validation.Value
+	// Username and Email: the login field (LOGIN_FIELD) is read, the other ignored.
+	Username, Email, Password validation.Value
 	// Label names the device; a gojoser extension that old clients simply don't send.
 	Label validation.Value
 }
 
-// Djoser's TokenCreateSerializer declares password before username, so blank errors list it first.
-// Both are optional: a missing one falls through to "Unable to log in".
+// login is the login field's value in, as LOGIN_FIELD names it.
+func (in *LoginInput) login(field string) validation.Value {
+	if field == "email" {
+		return in.Email
+	}
+	return in.Username
+}
+
+// Djoser's TokenCreateSerializer declares password before the login field, so blank errors list it
+// first. Both are optional: a missing one falls through to "Unable to log in".
 var (
 	loginPasswordField = validation.Char{}
 	loginUsernameField = validation.Char{}
@@ -36,13 +45,14 @@ var (
 // is unknown, inactive or the password wrong, is the same error after the same amount of hashing.
 func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	var errs drf.FieldErrors
+	field := s.settings.LoginField
 	pw, _, _ := loginPasswordField.Clean(&errs, "password", in.Password)
-	username, _, _ := loginUsernameField.Clean(&errs, "username", in.Username)
+	login, _, _ := loginUsernameField.Clean(&errs, field, in.login(field))
 	label, _, _ := labelField.Clean(&errs, "label", in.Label)
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
-	u, needsRehash, err := s.authenticate(ctx, username, pw)
+	u, needsRehash, err := s.authenticate(ctx, field, login, pw)
 	if err != nil {
 		return "", err
 	}
@@ -117,11 +127,16 @@ INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %
 	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
 	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID)
 
-// authenticate checks a username and password. It returns a nil user, with no error, when the user is
-// unknown or inactive or the password wrong, after the same amount of hashing in every case, so that
-// neither the answer nor its timing tells which.
-func (s *Service) authenticate(ctx context.Context, username, pw string) (u *ent.User, needsRehash bool, err error) {
-	u, err = s.db.User.Query().Where(user.Username(username)).Only(ctx)
+// authenticate checks a login (a username, or an email, as field says) and password. It returns a nil
+// user, with no error, when the user is unknown or inactive or the password wrong, after the same amount
+// of hashing in every case, so that neither the answer nor its timing tells which. An email is matched
+// ignoring case, as it is unique.
+func (s *Service) authenticate(ctx context.Context, field, login, pw string) (u *ent.User, needsRehash bool, err error) {
+	by := user.Username(login)
+	if field == "email" {
+		by = user.EmailKey(EmailKey(login))
+	}
+	u, err = s.db.User.Query().Where(by).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.hasher.VerifyDummy(ctx, pw)
 		return nil, false, nil

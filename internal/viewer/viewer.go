@@ -5,6 +5,8 @@ package viewer
 import (
 	"context"
 	"slices"
+
+	"github.com/gojoser/gojoser/internal/profile"
 )
 
 // AdminRole holders are Djoser's staff. The role is built in: migrations create it.
@@ -15,7 +17,9 @@ type Viewer struct {
 	UserID   int
 	Username string
 	Email    string
-	Roles    []string // sorted
+	// Profile is the user's profile fields, so that GET /auth/users/me/ needs no query of its own.
+	Profile profile.Profile
+	Roles   []string // sorted
 	// TokenID is the opaque token the request came with; logout revokes it. 0 for a JWT.
 	TokenID int
 	// JWT is set when the request came with a Bearer access token.

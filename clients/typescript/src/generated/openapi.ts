@@ -330,7 +330,9 @@ export interface paths {
         /**
          * Log in and get a token
          * @description Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
-         *     shown only here. The optional `label` (a gojoser extension) names the device.
+         *     shown only here. The optional `label` (a gojoser extension) names the device. The login field is
+         *     Djoser's `LOGIN_FIELD`: `username`, or `email` with `GOJOSER_LOGIN_FIELD=email` (the other one is
+         *     ignored).
          */
         post: operations["tokenLogin"];
         delete?: never;
@@ -372,7 +374,9 @@ export interface paths {
          * Get a JWT refresh and access pair
          * @description SimpleJWT's TokenObtainPairView. The `Authorization` header is ignored. Wrong credentials, unknown and
          *     inactive users all get 401 `No active account found with the given credentials`, with
-         *     `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`.
+         *     `WWW-Authenticate: Bearer realm="api"`. Does not update `last_login`. The credential is `username`,
+         *     as SimpleJWT's `USERNAME_FIELD`; with `GOJOSER_LOGIN_FIELD=email` a body with `email` logs in by
+         *     email, and one without it by username, as SimpleJWT would.
          */
         post: operations["jwtCreate"];
         delete?: never;
@@ -685,6 +689,8 @@ export interface components {
         };
         JWTCreateRequest: {
             username?: string | null;
+            /** @description With GOJOSER_LOGIN_FIELD=email: the login, in place of username. */
+            email?: string | null;
             password?: string | null;
         };
         JWTRefreshRequest: {
@@ -786,7 +792,10 @@ export interface components {
             current_password?: string | null;
         };
         TokenCreateRequest: {
+            /** @description The login, unless GOJOSER_LOGIN_FIELD=email. */
             username?: string | null;
+            /** @description With GOJOSER_LOGIN_FIELD=email: the login, in place of username. */
+            email?: string | null;
             password?: string | null;
             /** @description Extension: a device name of at most 64 characters. */
             label?: string | null;
