@@ -2,6 +2,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/outbox"
+	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
@@ -177,7 +179,11 @@ func createSuperuserCmd(env map[string]string, stdin io.Reader, withApp appRunne
 			"GOJOSER_SUPERUSER_PASSWORD, else from a prompt when stdin is a terminal.",
 		Args: cobra.NoArgs,
 		RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
-			if username == "" {
+			switch {
+			case profile.UsernameField == "email" && email == "":
+				// A user model without usernames (openapi.yaml): the address names the user.
+				return errors.New("--email is required")
+			case profile.UsernameField != "email" && username == "":
 				return errors.New("--username is required")
 			}
 			if pw == "" {
@@ -193,12 +199,12 @@ func createSuperuserCmd(env map[string]string, stdin io.Reader, withApp appRunne
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "superuser %q created (id %d)\n", u.Username, u.ID)
+			fmt.Fprintf(cmd.OutOrStdout(), "superuser %q created (id %d)\n", cmp.Or(u.Username, u.Email), u.ID)
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&username, "username", "", "username (required)")
-	cmd.Flags().StringVar(&email, "email", "", "email address")
+	cmd.Flags().StringVar(&username, "username", "", "username (required, unless the user model has none)")
+	cmd.Flags().StringVar(&email, "email", "", "email address (required with GOJOSER_LOGIN_FIELD=email or a user model without usernames)")
 	cmd.Flags().StringVar(&pw, "password", "", "password (prefer GOJOSER_SUPERUSER_PASSWORD: flags show in ps)")
 	return cmd
 }

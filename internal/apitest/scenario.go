@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -218,4 +219,19 @@ func (s *Server) NewFixture(t testing.TB) Fixture {
 	id, tok := s.Superuser(t, "root", Password)
 	f["root.id"], f["root.token"] = Fmt(id), tok
 	return f
+}
+
+// Together runs fn(0), ..., fn(n-1) at once, as concurrent clients, and returns their results in order.
+func Together[T any](n int, fn func(i int) T) []T {
+	out := make([]T, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	return out
 }

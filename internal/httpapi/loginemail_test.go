@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gojoser/gojoser/ent/user"
@@ -52,30 +51,19 @@ func TestLoginEmailUniqueUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, map[string]string{"LOGIN_FIELD": "email"})
-		const n = 8
-		statuses := make([]int, n)
-		bodies := make([]string, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				email := "Same@Example.com"
-				if i%2 == 1 {
-					email = "same@example.COM"
-				}
-				b, _ := encjson.Marshal(map[string]string{"username": "user" + apitest.Fmt(i), "email": email, "password": apitest.Password})
-				statuses[i], bodies[i] = s.Call(t, "POST", "/auth/users/", string(b), "")
-			}()
-		}
-		wg.Wait()
+		got := apitest.Together(8, func(i int) string {
+			email := []string{"Same@Example.com", "same@example.COM"}[i%2]
+			b, _ := encjson.Marshal(map[string]string{"username": "user" + apitest.Fmt(i), "email": email, "password": apitest.Password})
+			status, body := s.Call(t, "POST", "/auth/users/", string(b), "")
+			return apitest.Fmt(status) + " " + body
+		})
 		created := 0
-		for i := range n {
+		for _, g := range got {
 			switch {
-			case statuses[i] == 201:
+			case strings.HasPrefix(g, "201 "):
 				created++
-			case statuses[i] != 400 || bodies[i] != `{"email":["user with this email address already exists."]}`:
-				t.Errorf("registration %d: %d %s", i, statuses[i], bodies[i])
+			case g != `400 {"email":["user with this email address already exists."]}`:
+				t.Errorf("registration: %s", g)
 			}
 		}
 		if created != 1 {

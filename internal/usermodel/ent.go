@@ -29,7 +29,8 @@ func loadEnt(dir string) ([]*EntField, error) {
 				Immutable: f.Immutable, Sensitive: f.Sensitive(),
 			}
 			if f.Type.Type == field.TypeEnum {
-				ef.GoType = "user." + f.StructField()
+				// Ent names the enum's underlying type "string"; it is its own Go type.
+				ef.Type, ef.GoType = "enum", "user."+f.StructField()
 				ef.Enum = f.EnumValues()
 			}
 			_, ef.Internal = f.Annotations["GojoserInternal"]

@@ -364,3 +364,25 @@ func TestOgenSpec(t *testing.T) {
 		t.Errorf("UserUpdateRequest.age is not pinned to Age")
 	}
 }
+
+// README shows the recipe that CI applies (.ci/recipe.sh examples/custom-user), so that what a reader
+// follows is what is tested.
+func TestREADMEShowsTheTestedRecipe(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, err := os.ReadFile("../../examples/custom-user/recipe.diff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, l := range strings.SplitAfter(string(diff), "\n") {
+		if !strings.HasPrefix(l, "index ") { // blob ids, which say nothing to a reader
+			want.WriteString(l)
+		}
+	}
+	if !strings.Contains(string(readme), "```diff\n"+want.String()+"```\n") {
+		t.Error("README's recipe is not examples/custom-user/recipe.diff: copy the file (without its index lines) into README")
+	}
+}

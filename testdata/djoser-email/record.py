@@ -26,7 +26,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-import djoser  # noqa: E402
+from importlib.metadata import version  # noqa: E402
 
 PW = "vQ7#kLm9zX"
 
@@ -171,8 +171,8 @@ def main():
             text = "<html>"  # Django's 404 page
         out.append({"name": e["name"], "method": e["method"], "path": e["path"], "body": body,
                     "auth": e["auth"], "status": res.status_code, "response": text})
-    json.dump({"recorded_with": {"djoser": djoser.__version__ if hasattr(djoser, "__version__") else "2.1.0",
-                                 "django": django.get_version()},
+    json.dump({"recorded_with": {p: version(p) for p in ("djoser", "Django", "djangorestframework",
+                                                          "djangorestframework-simplejwt")},
                "mode": MODE, "password": PW, "exchanges": out}, sys.stdout, indent=1)
     sys.stdout.write("\n")
 
