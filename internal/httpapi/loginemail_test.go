@@ -174,3 +174,20 @@ func startApp(t *testing.T, databaseURL string, settings map[string]string) (*ap
 	}
 	return a, err
 }
+
+// An address asked for with GOJOSER_EMAIL_CHANGE_CONFIRM waits for its link; when another user takes it
+// meanwhile, the link is refused with the address's error, not a 500.
+func TestLoginEmailChangeConfirmedAfterTheAddressWasTaken(t *testing.T) {
+	t.Parallel()
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		e := apitest.NewEnv(t, db, map[string]string{"LOGIN_FIELD": "email", "EMAIL_CHANGE_CONFIRM": "true"})
+		e.Register(t, "ann", "ann@example.com", apitest.Password)
+		ann := e.LoginAs(t, "email", "ann@example.com", apitest.Password)
+		e.Expect(t, "PATCH", "/auth/users/me/", `{"email":"new@example.com"}`, ann, 200, `{"email":"ann@example.com","id":1,"username":"ann"}`)
+		_, uid, token := e.Mailbox.WaitFor(t, "new@example.com", 1)[0].Link(t)
+		e.Register(t, "bob", "NEW@example.com", apitest.Password)
+		e.Expect(t, "POST", "/auth/users/email_change_confirm/", `{"uid":"`+uid+`","token":"`+token+`"}`, "",
+			400, `{"non_field_errors":["user with this email address already exists."]}`)
+		e.Expect(t, "GET", "/auth/users/me/", "", ann, 200, `{"email":"ann@example.com","id":1,"username":"ann"}`)
+	})
+}

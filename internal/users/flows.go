@@ -433,7 +433,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 	if u.PendingEmail == "" {
 		return drf.Field("token", drf.MsgInvalidLinkToken)
 	}
-	return s.commit(ctx, func(tx *ent.Tx) error {
+	err = s.commit(ctx, func(tx *ent.Tx) error {
 		n, err := tx.User.Update().
 			Where(user.ID(u.ID), user.PendingEmail(u.PendingEmail), user.LinkVersion(u.LinkVersion)).
 			SetEmail(u.PendingEmail).SetPendingEmail("").AddLinkVersion(1).Save(ctx)
@@ -445,6 +445,11 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 		}
 		return nil
 	})
+	if isEmailConflict(err) {
+		// Email logs in, and another user took the address while the change waited for its link.
+		return drf.Field(drf.NonField, drf.MsgEmailTaken)
+	}
+	return err
 }
 
 // verifyCurrentPassword is the current_password field: required, then checked against u.
