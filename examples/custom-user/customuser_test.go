@@ -1,3 +1,5 @@
+//go:build recipe
+
 // Tests of README's recipe (Customising the user model): GOJOSER_LOGIN_FIELD=email, and the profile
 // fields first_name and last_name (required at registration) and phone (optional, nullable, with a
 // pattern). .ci/recipe.sh applies recipe.diff to a copy of the tree, regenerates, and runs this file

@@ -1,3 +1,5 @@
+//go:build recipe
+
 // Tests of the email-user recipe (README, "Customising the user model"): a user model whose
 // USERNAME_FIELD is email, without usernames, with REQUIRED_FIELDS first_name and last_name and two
 // more profile fields. .ci/recipe.sh applies recipe.diff to a copy of the tree, regenerates, and runs

@@ -1,3 +1,5 @@
+//go:build recipe
+
 // Tests of the profile-fields recipe: one field of every kind openapi.yaml can declare (an enum only
 // admins write, a nullable date, a URI, a boolean, an int32 range, a read-only string) and a column the
 // API does not show. .ci/recipe.sh applies recipe.diff to a copy of the tree, regenerates, and runs
