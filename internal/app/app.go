@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if _, err := store.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
-	if err := users.PrepareEmailLogin(ctx, a.DB, users.EmailLogin(loginField), log); err != nil {
+	if err := users.PrepareEmailLogin(ctx, a.DB, store.IsPostgres(cfg.DatabaseURL), users.EmailLogin(loginField), log); err != nil {
 		return nil, err
 	}
 	secret := []byte(cfg.SecretKey)

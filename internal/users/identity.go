@@ -150,11 +150,15 @@ func (e *DuplicateEmailsError) Error() string {
 	return b.String()
 }
 
+// setEmailKeysPG sets the email_key of users $1 to $2, pairwise.
+var setEmailKeysPG = fmt.Sprintf(`UPDATE %[1]s SET %[2]s = v.k FROM unnest($1::bigint[], $2::text[]) AS v(id, k) WHERE %[1]s.%[3]s = v.id`,
+	user.Table, user.FieldEmailKey, user.FieldID)
+
 // PrepareEmailLogin makes email_key right for the setting before the server takes requests. With
 // email as a login (on) every address gets its key; addresses several users share (ignoring case) stop
 // the start with a DuplicateEmailsError that lists them, since picking one would lock the others out.
 // Otherwise every key is cleared, so that addresses may repeat.
-func PrepareEmailLogin(ctx context.Context, db *ent.Client, on bool, log *slog.Logger) error {
+func PrepareEmailLogin(ctx context.Context, db *ent.Client, postgres, on bool, log *slog.Logger) error {
 	if !on {
 		n, err := db.User.Update().Where(user.EmailKeyNotNil()).ClearEmailKey().Save(ctx)
 		if err != nil {
@@ -195,18 +199,33 @@ func PrepareEmailLogin(ctx context.Context, db *ent.Client, on bool, log *slog.L
 	if len(dups.Groups) > 0 {
 		return dups
 	}
-	n := 0
+	var ids []int
+	var keys []string
+	for _, r := range rows {
+		if k := EmailKey(r.Email); r.Key == nil || *r.Key != k {
+			ids, keys = append(ids, r.ID), append(keys, k)
+		}
+	}
 	err = store.WithTx(ctx, db, func(tx *ent.Tx) error {
-		for _, r := range rows {
-			if k := EmailKey(r.Email); r.Key == nil || *r.Key != k {
-				if err := tx.User.UpdateOneID(r.ID).SetEmailKey(k).Exec(ctx); err != nil {
+		if postgres {
+			// One statement per thousand users: a database imported from Django may hold millions, and a
+			// round trip each would hold the start for minutes.
+			for i := 0; i < len(ids); i += 1000 {
+				j := min(i+1000, len(ids))
+				if _, err := tx.ExecContext(ctx, setEmailKeysPG, ids[i:j], keys[i:j]); err != nil {
 					return err
 				}
-				n++
+			}
+			return nil
+		}
+		for i, id := range ids {
+			if err := tx.User.UpdateOneID(id).SetEmailKey(keys[i]).Exec(ctx); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	n := len(ids)
 	if isEmailConflict(err) {
 		return errors.New("another node changed an address while email keys were set; start again")
 	}
