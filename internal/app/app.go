@@ -66,11 +66,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		db.Close()
 		return nil, err
 	}
-	params := password.Params{
-		MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads,
-		SaltLen: password.DefaultParams().SaltLen, KeyLen: password.DefaultParams().KeyLen,
+	hasher := password.NewHasher(HashParams(cfg), cfg.HashConcurrency, password.WithLegacyHashers(cfg.LegacyHashers))
+	if err := calibrateFailureFloor(ctx, db, hasher, log); err != nil {
+		db.Close()
+		return nil, err
 	}
-	hasher := password.NewHasher(params, cfg.HashConcurrency)
 	secret := []byte(cfg.SecretKey)
 	if len(secret) == 0 {
 		if secret, err = store.SecretKey(ctx, db); err != nil {

@@ -106,6 +106,9 @@ type Config struct {
 	Argon2Threads   uint8  `env:"ARGON2_THREADS" envDefault:"1"`
 	// How many hashes may run at once; 0 means one per CPU core.
 	HashConcurrency int `env:"HASH_CONCURRENCY" envDefault:"0"`
+	// LegacyHashers accepts Django's unsalted_md5, unsalted_sha1, md5 and sha1 password hashes (imported
+	// users only; they are replaced by argon2id at the first login).
+	LegacyHashers bool `env:"LEGACY_HASHERS" envDefault:"false"`
 }
 
 // Prefix is the common prefix of every variable.

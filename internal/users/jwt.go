@@ -45,12 +45,15 @@ func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) 
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, _, err := s.authenticate(ctx, name, p)
+	u, needsRehash, err := s.authenticate(ctx, name, p)
 	if err != nil {
 		return Pair{}, err
 	}
 	if u == nil {
 		return Pair{}, errNoActiveAccount
+	}
+	if needsRehash {
+		s.rehash(ctx, u, p)
 	}
 	return s.newPair(ctx, s.db, u.ID, "")
 }

@@ -131,6 +131,10 @@ func (s *Service) authenticate(ctx context.Context, username, pw string) (u *ent
 	if err != nil && ctx.Err() != nil {
 		return nil, false, ctx.Err()
 	}
+	if err != nil {
+		// The error names the format's problem, never salt or key.
+		s.log.WarnContext(ctx, "stored password hash cannot be verified; the user cannot log in with a password", "user_id", u.ID, "err", err)
+	}
 	if !match || !u.IsActive {
 		return nil, false, nil
 	}
