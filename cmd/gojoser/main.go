@@ -90,6 +90,7 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		}),
 	})
 	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
+	root.AddCommand(importCmd(stderr))
 	return root
 }
 
