@@ -10,7 +10,6 @@ package djangoimport
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -329,18 +328,21 @@ func (r *run) usersBatch(ctx context.Context, batch []djangoUser, after, hi int)
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(batch))
+	// Look up only what can have changed: a username a user does not hold yet, and keys that differ
+	// from the ones imported last time. A rerun over unchanged rows looks up nothing more.
+	var names []string
 	var digests [][]byte
-	for i, u := range batch {
-		names[i] = u.Username
-		if u.TokenKey != "" {
-			d := sha256.Sum256([]byte(u.TokenKey))
-			digests = append(digests, d[:])
+	for _, u := range batch {
+		if cur := current[u.ID]; cur == nil || cur.Username != u.Username {
+			names = append(names, u.Username)
 		}
-	}
-	for _, s := range side {
-		if s.tokenDigest != nil {
-			digests = append(digests, s.tokenDigest)
+		if prev := side[u.ID].tokenDigest; !slices.Equal(u.TokenDigest, prev) {
+			if u.TokenDigest != nil {
+				digests = append(digests, u.TokenDigest)
+			}
+			if prev != nil {
+				digests = append(digests, prev)
+			}
 		}
 	}
 	holders, err := r.dst.idsByUsername(ctx, names)
@@ -385,7 +387,9 @@ func (r *run) user(u djangoUser, cur *gojoserUser, side map[int]sidecarRow, hold
 
 	// record notes Django's version as the base of the next run's merge.
 	record := func() {
-		w.sidecarIDs = append(w.sidecarIDs, u.ID)
+		if imported {
+			w.sidecarIDs = append(w.sidecarIDs, u.ID)
+		}
 		w.sidecarRows = append(w.sidecarRows, []any{u.ID, dd.bytes(), nil})
 	}
 	base, baseOK := parseDigests(prev.fields)
@@ -474,15 +478,12 @@ func later(a, b *time.Time) bool { return a != nil && (b == nil || a.After(*b)) 
 // token brings a user's DRF token along: a new key is added, a key Django no longer has is removed
 // (the user logged out there), and a token gojoser removed since the last import stays removed.
 func (r *run) token(u djangoUser, prev sidecarRow, owners map[string]int, w *writes) {
-	var digest []byte
-	if u.TokenKey != "" {
-		d := sha256.Sum256([]byte(u.TokenKey))
-		digest = d[:]
-	}
+	digest := u.TokenDigest
 	// The sidecar row written for this user (last in the list) carries the digest now imported.
-	if n := len(w.sidecarIDs); n > 0 && w.sidecarIDs[n-1] == u.ID {
+	if n := len(w.sidecarRows); n > 0 && w.sidecarRows[n-1][0] == u.ID {
 		w.sidecarRows[n-1][2] = bytesOrNil(digest)
 	} else if !slices.Equal(digest, prev.tokenDigest) {
+		// Only a user imported before gets here without a new record.
 		w.sidecarIDs = append(w.sidecarIDs, u.ID)
 		w.sidecarRows = append(w.sidecarRows, []any{u.ID, prev.fields, bytesOrNil(digest)})
 	}

@@ -2,6 +2,7 @@ package djangoimport
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -31,6 +32,7 @@ type djangoUser struct {
 	DateJoined                *time.Time
 	LastLogin                 *time.Time
 	TokenKey                  string
+	TokenDigest               []byte // what gojoser stores for TokenKey; nil without a key
 	TokenCreated              *time.Time
 	Groups                    []string
 }
@@ -157,12 +159,14 @@ func (s *source) usersQuery() string {
 		sel = append(sel, "NULL", "NULL")
 	}
 	if s.groupsTable != "" {
+		// Group names aggregated once per user and joined, rather than a subquery run for every user.
 		agg := "json_group_array(g.name)"
 		if s.postgres {
 			agg = "json_agg(g.name)::text"
 		}
-		sel = append(sel, fmt.Sprintf("(SELECT %s FROM %s ug JOIN auth_group g ON g.id = ug.group_id WHERE ug.%s = %s)",
-			agg, quote(s.groupsTable), quote(s.groupsUserCol), id))
+		sel = append(sel, "gr.names")
+		from += fmt.Sprintf(" LEFT JOIN (SELECT ug.%[3]s AS uid, %[1]s AS names FROM %[2]s ug JOIN auth_group g ON g.id = ug.group_id GROUP BY ug.%[3]s) gr ON gr.uid = %[4]s",
+			agg, quote(s.groupsTable), quote(s.groupsUserCol), id)
 	} else {
 		sel = append(sel, "NULL")
 	}
@@ -238,6 +242,10 @@ func readUser(v [12]any) (djangoUser, error) {
 	}
 	if u.Superuser, err = asBool(v[8], false); err != nil {
 		return fail("is_superuser", err)
+	}
+	if u.TokenKey != "" {
+		d := sha256.Sum256([]byte(u.TokenKey))
+		u.TokenDigest = d[:]
 	}
 	if u.TokenCreated, err = asTime(v[10]); err != nil {
 		return fail("token created", err)

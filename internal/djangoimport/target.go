@@ -206,7 +206,8 @@ func (t *target) idsByUsername(ctx context.Context, names []string) (map[string]
 	if len(names) == 0 {
 		return map[string]int{}, nil
 	}
-	ids, err := t.keyedIDs(ctx, "SELECT id, username FROM users WHERE username IN "+inList(len(names)), anys(names))
+	cond, args := in(t.conn, "username", names)
+	ids, err := t.keyedIDs(ctx, "SELECT id, username FROM users WHERE "+cond, args)
 	if err != nil {
 		return nil, fmt.Errorf("look up usernames: %w", err)
 	}
@@ -218,7 +219,8 @@ func (t *target) tokenOwners(ctx context.Context, digests [][]byte) (map[string]
 	if len(digests) == 0 {
 		return map[string]int{}, nil
 	}
-	ids, err := t.keyedIDs(ctx, "SELECT user_id, digest FROM tokens WHERE digest IN "+inList(len(digests)), anys(digests))
+	cond, args := in(t.conn, "digest", digests)
+	ids, err := t.keyedIDs(ctx, "SELECT user_id, digest FROM tokens WHERE "+cond, args)
 	if err != nil {
 		return nil, fmt.Errorf("look up tokens: %w", err)
 	}
@@ -252,7 +254,8 @@ func (t *target) refreshByJTI(ctx context.Context, jtis []string) (map[string]re
 	if t.empty || len(jtis) == 0 {
 		return out, nil
 	}
-	err := t.each(ctx, "SELECT jti, user_id, revoked_at IS NOT NULL FROM refresh_tokens WHERE jti IN "+inList(len(jtis)), anys(jtis), func(r *sql.Rows) error {
+	cond, args := in(t.conn, "jti", jtis)
+	err := t.each(ctx, "SELECT jti, user_id, revoked_at IS NOT NULL FROM refresh_tokens WHERE "+cond, args, func(r *sql.Rows) error {
 		var jti string
 		var s refreshState
 		var revoked any
@@ -290,7 +293,7 @@ type writes struct {
 	updateUsers   []updateRow
 	roleUsers     []int   // users whose roles are rewritten (updated ones)
 	userRoles     [][]any // (user_id, role_id)
-	sidecarIDs    []int   // rewritten sidecar rows
+	sidecarIDs    []int   // sidecar rows to replace (their new versions are in sidecarRows)
 	sidecarRows   [][]any
 	dropTokens    [][]byte
 	createTokens  [][]any
@@ -315,19 +318,19 @@ func (t *target) apply(ctx context.Context, w *writes) error {
 			return fmt.Errorf("update user %d: %w", u.id, err)
 		}
 	}
-	if err := t.deleteIn(ctx, "user_roles", "user_id", anys(w.roleUsers)); err != nil {
+	if err := deleteIn(ctx, t, "user_roles", "user_id", w.roleUsers); err != nil {
 		return fmt.Errorf("replace user roles: %w", err)
 	}
 	if err := t.insert(ctx, "user_roles", []string{"user_id", "role_id"}, w.userRoles); err != nil {
 		return fmt.Errorf("insert user roles: %w", err)
 	}
-	if err := t.deleteIn(ctx, "tokens", "digest", anys(w.dropTokens)); err != nil {
+	if err := deleteIn(ctx, t, "tokens", "digest", w.dropTokens); err != nil {
 		return fmt.Errorf("delete tokens: %w", err)
 	}
 	if err := t.insert(ctx, "tokens", []string{"digest", "created", "label", "user_id"}, w.createTokens); err != nil {
 		return fmt.Errorf("insert tokens: %w", err)
 	}
-	if err := t.deleteIn(ctx, sidecarTable, "id", anys(w.sidecarIDs)); err != nil {
+	if err := deleteIn(ctx, t, sidecarTable, "id", w.sidecarIDs); err != nil {
 		return fmt.Errorf("rewrite %s: %w", sidecarTable, err)
 	}
 	if err := t.insert(ctx, sidecarTable, []string{"id", "fields", "token_digest"}, w.sidecarRows); err != nil {
@@ -345,10 +348,16 @@ func (t *target) apply(ctx context.Context, w *writes) error {
 	return t.notify(ctx, w.changedUsers)
 }
 
-// deleteIn deletes the rows whose col is one of vals, in chunks.
-func (t *target) deleteIn(ctx context.Context, table, col string, vals []any) error {
-	for chunk := range slices.Chunk(vals, 1000) {
-		if _, err := t.exec(ctx, "DELETE FROM "+quote(table)+" WHERE "+quote(col)+" IN "+inList(len(chunk)), chunk...); err != nil {
+// deleteIn deletes the rows whose col is one of vals: in one statement on PostgreSQL, in chunks on
+// SQLite (a statement takes at most 32766 parameters).
+func deleteIn[T any](ctx context.Context, t *target, table, col string, vals []T) error {
+	size := 1000
+	if t.postgres {
+		size = max(len(vals), 1)
+	}
+	for chunk := range slices.Chunk(vals, size) {
+		cond, args := in(t.conn, quote(col), chunk)
+		if _, err := t.exec(ctx, "DELETE FROM "+quote(table)+" WHERE "+cond, args...); err != nil {
 			return err
 		}
 	}
