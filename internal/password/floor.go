@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,8 +23,8 @@ import (
 // a sleep: it costs latency on failed logins only, no CPU, no hash slot.
 //
 // The floor comes from two places. At startup the server calibrates it by verifying a wrong password
-// against the twin of the slowest imported hash (stored by the importer, see Twin), so it is right
-// from the first request. And each failure on an imported hash raises it to its own duration when
+// against the twin of the slowest imported hash (stored by the importer, see Twin), three times, so it
+// is right from the first request. And each failure on an imported hash raises it to its own duration when
 // that is higher (an import run while the server was up, or a busier machine); such a rise decays back
 // with a half-life of a minute. The padding counts hashing time only, not the wait for a hash slot,
 // since both kinds of failure wait alike.
@@ -79,19 +78,19 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 func (h *Hasher) FailureFloor() time.Duration { return h.floor.at(h.now()) }
 
 // CalibrateFailureFloor sets the floor to what a failed verification against twin (see Twin) takes on
-// this machine: the median of three runs. Call it at startup when imported hashes remain.
+// this machine: the slowest of three runs, since a busier moment makes real failures slower too.
+// Call it at startup when imported hashes remain.
 func (h *Hasher) CalibrateFailureFloor(ctx context.Context, twin string) (time.Duration, error) {
-	runs := make([]time.Duration, 3)
-	for i := range runs {
+	var slowest time.Duration
+	for range 3 {
 		d, err := h.FailureCost(ctx, twin)
 		if err != nil {
 			return 0, err
 		}
-		runs[i] = d
+		slowest = max(slowest, d)
 	}
-	slices.Sort(runs)
-	h.floor.base.Store(int64(runs[1]))
-	return runs[1], nil
+	h.floor.base.Store(int64(slowest))
+	return slowest, nil
 }
 
 // FailureCost is the hashing time of one failed verification against twin, without padding: the
