@@ -47,8 +47,14 @@ func openSource(ctx context.Context, url string) (*conn, error) {
 	return nil, errors.New("--from must be sqlite:/path/to/db.sqlite3 or postgres://...")
 }
 
-// openTarget opens gojoser's database as the server does.
-func openTarget(ctx context.Context, url string) (*conn, error) {
+// openTarget opens gojoser's database as the server does. A dry run does not create a SQLite file
+// that is not there yet: an empty database in memory stands in for it.
+func openTarget(ctx context.Context, url string, dry bool) (*conn, error) {
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok && dry {
+		if _, err := os.Stat(strings.TrimPrefix(path, "//")); errors.Is(err, os.ErrNotExist) {
+			url = "sqlite::memory:"
+		}
+	}
 	db, err := store.OpenSQL(url)
 	if err != nil {
 		return nil, err

@@ -121,7 +121,7 @@ func Run(ctx context.Context, targetURL string, opts Options) (*Summary, error) 
 		return nil, err
 	}
 
-	dst, err := openTarget(ctx, targetURL)
+	dst, err := openTarget(ctx, targetURL, opts.DryRun)
 	if err != nil {
 		return nil, err
 	}

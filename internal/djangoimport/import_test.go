@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -162,6 +164,11 @@ func testImport(t *testing.T, src, dst apitest.DB) {
 		}
 		if !strings.Contains(report, "Dry run: nothing was written") {
 			t.Errorf("report:\n%s", report)
+		}
+		if path, ok := strings.CutPrefix(target, "sqlite:"); ok {
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("dry run created %s (%v)", path, err)
+			}
 		}
 		for table, c := range counts(t, target) {
 			if c > 0 {
