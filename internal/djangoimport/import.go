@@ -241,9 +241,8 @@ func (r *run) importRoles(ctx context.Context) error {
 	return nil
 }
 
-// adminRole is the role Django's is_staff and is_superuser become (store.AdminRole, viewer.AdminRole
-// after the core refactoring).
-const adminRole = "admin"
+// adminRole is the role Django's is_staff and is_superuser become.
+const adminRole = store.AdminRole
 
 // stateOf is the gojoser state a Django user is imported as.
 func (r *run) stateOf(u djangoUser) userState {
