@@ -346,6 +346,12 @@ func testImport(t *testing.T, src, dst apitest.DB) {
 
 	t.Run("rerun takes what changed in Django", func(t *testing.T) {
 		carol, dave, alice, heidi, judy := m.Users["carol"], m.Users["dave"], m.Users["alice"], m.Users["heidi"], m.Users["judy"]
+		var bobRefresh djangotest.Refresh
+		for _, r := range m.Refresh.Live {
+			if r.Username == "bob" {
+				bobRefresh = r
+			}
+		}
 		// alice changes her address in gojoser, then (the cutover's window) in Django too: a conflict.
 		if status, body := patchMe(t, s, *alice.Token, `{"email":"alice@gojoser.example"}`); status != 200 {
 			t.Fatalf("alice's PATCH: %d %s", status, body)
@@ -357,6 +363,9 @@ func testImport(t *testing.T, src, dst apitest.DB) {
 			fmt.Sprintf("UPDATE auth_user SET email = 'alice@django.example' WHERE id = %d", alice.ID),
 			fmt.Sprintf("DELETE FROM authtoken_token WHERE user_id = %d", dave.ID), // dave logged out in Django
 			fmt.Sprintf("DELETE FROM auth_user WHERE id = %d", judy.ID),
+			// bob's refresh token is blacklisted in Django (SimpleJWT's /blacklist/ or an admin).
+			fmt.Sprintf(`INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at)
+				SELECT id, CURRENT_TIMESTAMP FROM token_blacklist_outstandingtoken WHERE jti = '%s'`, bobRefresh.JTI),
 		} {
 			djangotest.Exec(t, from, q)
 		}
@@ -382,6 +391,12 @@ func testImport(t *testing.T, src, dst apitest.DB) {
 		sum, _ = run(t, target, opts)
 		wantCounts(t, "users", sum.Users, wantUsers)
 		wantCounts(t, "tokens", sum.Tokens, djangoimport.Counts{Skipped: withToken - 2, Removed: 1}) // alice's is not looked at
+		// alice's refresh tokens are not looked at either (her row is a conflict); bob's is blacklisted.
+		wantCounts(t, "refresh tokens", sum.RefreshTokens, djangoimport.Counts{Updated: 1, Skipped: 3})
+		status, body := post(t, s, "/auth/jwt/refresh/", map[string]string{"refresh": bobRefresh.Token}, nil)
+		if want := `{"detail":"Token is blacklisted","code":"token_not_valid"}`; status != 401 || body != want {
+			t.Errorf("refresh with bob's token blacklisted in Django: %d %s", status, body)
+		}
 		if sum.Missing != 1 {
 			t.Errorf("missing = %d, want 1 (judy)", sum.Missing)
 		}
