@@ -4,19 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/gojoser/gojoser/internal/app"
-	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/djangoimport"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
-func importCmd(stderr io.Writer) *cobra.Command {
+func importCmd(env map[string]string, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "import", Short: "Bring accounts over from another system"}
 	var o djangoimport.Options
 	var maps, roleMaps []string
@@ -38,10 +36,11 @@ what an import would do, with every conflict. README, "Moving from Django + Djos
 			if o.From == "" {
 				return errors.New("--from is required: the Django database URL (postgres://... or sqlite:/path/db.sqlite3)")
 			}
-			cfg, err := config.Load()
+			cfg, log, flush, err := loadConfig(env, stderr)
 			if err != nil {
 				return err
 			}
+			defer flush()
 			if o.Map, err = djangoimport.ParseMapping(maps); err != nil {
 				return err
 			}
@@ -54,7 +53,8 @@ what an import would do, with every conflict. README, "Moving from Django + Djos
 				o.RoleMap[group] = role
 			}
 			o.Legacy = cfg.LegacyHashers
-			o.Argon2 = app.HashParams(cfg)
+			o.Argon2 = cfg.PasswordParams()
+			o.Log = log
 			o.Report = cmd.OutOrStdout()
 			if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				o.Progress = stderr
@@ -63,7 +63,7 @@ what an import would do, with every conflict. README, "Moving from Django + Djos
 			if o.DryRun {
 				mode = "dry run of an import"
 			}
-			fmt.Fprintf(o.Report, "%s from %s into %s\n", mode, redacted(o.From), cfg.RedactedDatabaseURL())
+			fmt.Fprintf(o.Report, "%s from %s into %s\n", mode, dburl.Redact(o.From), dburl.Redact(cfg.DatabaseURL))
 			_, err = djangoimport.Run(cmd.Context(), cfg.DatabaseURL, o)
 			return err
 		},
@@ -79,12 +79,4 @@ what an import would do, with every conflict. README, "Moving from Django + Djos
 	f.IntVar(&o.BatchSize, "batch-size", 5000, "users read and written at a time")
 	cmd.AddCommand(django)
 	return cmd
-}
-
-// redacted hides a password in a database URL.
-func redacted(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return s
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,35 +18,71 @@ import (
 
 	"github.com/gojoser/gojoser/internal/app"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/outbox"
-	"github.com/gojoser/gojoser/internal/users"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := rootCmd(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", describe(err))
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], environ(os.Environ()), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// describe renders validation errors as "field: message" lines, the way an operator wants to read them.
+// run executes one command line with env as the process environment and returns the exit code. Tests
+// call it as main does, with an environment of their own, so that they can run in parallel.
+func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := rootCmd(env, stdin, stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "error:", describe(err))
+		return 1
+	}
+	return 0
+}
+
+// environ turns KEY=value pairs into a map, as config.Load reads them.
+func environ(kv []string) map[string]string {
+	env := map[string]string{}
+	for _, e := range kv {
+		if k, v, ok := strings.Cut(e, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// describe renders an error for an operator: field errors as the JSON the API would answer, so that a
+// rejected password or username reads exactly as a client would see it.
 func describe(err error) string {
-	var verrs *validation.Errors
+	var verrs *drf.FieldErrors
 	if errors.As(err, &verrs) {
 		b, _ := verrs.MarshalJSON()
 		return string(b)
 	}
-	if errors.Is(err, users.ErrNotFound) {
+	if errors.Is(err, drf.ErrNotFound) {
 		return "no such user or role"
 	}
 	return err.Error()
 }
 
-func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+// loadConfig reads the settings from env and builds the logger, warning about GOJOSER_* variables that
+// name no setting (typos, most likely).
+func loadConfig(env map[string]string, stderr io.Writer) (config.Config, *slog.Logger, func(), error) {
+	cfg, err := config.FromMap(env)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	log, flush := app.NewLogger(cfg, stderr)
+	for _, v := range config.Unknown(env) {
+		log.Warn("unknown setting ignored", "variable", v)
+	}
+	return cfg, log, flush, nil
+}
+
+func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "gojoser",
 		Short:         "Djoser-compatible user management and token auth",
@@ -57,11 +95,10 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// withApp loads the configuration, opens (and migrates) the database and runs fn.
 	withApp := func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load()
+			cfg, log, flush, err := loadConfig(env, stderr)
 			if err != nil {
 				return err
 			}
-			log, flush := app.NewLogger(cfg, stderr)
 			defer flush()
 			a, err := app.New(cmd.Context(), cfg, log, app.Options{})
 			if err != nil {
@@ -80,17 +117,8 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return a.Serve(cmd.Context())
 		}),
 	})
-	root.AddCommand(&cobra.Command{
-		Use:   "migrate",
-		Short: "Create or upgrade the database schema",
-		Args:  cobra.NoArgs,
-		RunE: withApp(func(cmd *cobra.Command, _ *app.App, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "database is up to date")
-			return nil
-		}),
-	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
-	root.AddCommand(importCmd(stderr))
+	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd(),
+		importCmd(env, stderr))
 	return root
 }
 
@@ -141,7 +169,7 @@ func mailCmd(withApp appRunner) *cobra.Command {
 
 type appRunner = func(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error
 
-func createSuperuserCmd(stdin io.Reader, withApp appRunner) *cobra.Command {
+func createSuperuserCmd(env map[string]string, stdin io.Reader, withApp appRunner) *cobra.Command {
 	var username, email, pw string
 	cmd := &cobra.Command{
 		Use:   "createsuperuser",
@@ -154,7 +182,7 @@ func createSuperuserCmd(stdin io.Reader, withApp appRunner) *cobra.Command {
 				return errors.New("--username is required")
 			}
 			if pw == "" {
-				pw = os.Getenv("GOJOSER_SUPERUSER_PASSWORD")
+				pw = env["GOJOSER_SUPERUSER_PASSWORD"]
 			}
 			if pw == "" {
 				var err error

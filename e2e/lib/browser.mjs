@@ -35,7 +35,15 @@ const TIMEOUT = 15_000;
 export async function newUser(browser, baseURL, name) {
   const context = await browser.newContext({ baseURL });
   context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
+  return watch(await context.newPage(), name);
+}
+
+/** Another tab of the same user: a new page in page's context, sharing its storage and cookies. */
+export async function newTab(page, name) {
+  return watch(await page.context().newPage(), name);
+}
+
+function watch(page, name) {
   page.userName = name;
   page.consoleErrors = [];
   page.on("console", (msg) => {

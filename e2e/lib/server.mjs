@@ -1,5 +1,5 @@
 // Builds gojoser and examples/web, and runs gojoser on a fresh SQLite file, a free port and a temp mail
-// folder, serving the built app from its root.
+// folder, serving the built app from its root (or only the API).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -19,7 +19,7 @@ function run(cmd, args, opts = {}) {
 }
 
 /** `npm ci` unless node_modules is already installed from the current package-lock.json. */
-function npmCiIfNeeded(dir) {
+export function npmCiIfNeeded(dir) {
   const installed = join(dir, "node_modules/.package-lock.json");
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(dir, "package-lock.json")).mtimeMs) return;
   run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir });
@@ -54,8 +54,9 @@ export function freePort() {
 }
 
 /**
- * Starts gojoser. Returns { url, mailDir, env, bin, logFile, stop() }. Every GOJOSER_* variable of the
- * calling environment is dropped so that a developer's settings cannot change the run.
+ * Starts gojoser, serving staticDir at / when given. Returns { url, mailDir, env, bin, logFile, stop() }.
+ * Every GOJOSER_* variable of the calling environment is dropped so that a developer's settings cannot
+ * change the run.
  */
 export async function startGojoser({ bin, staticDir, extraEnv = {}, superuser }) {
   const dir = mkdtempSync(join(tmpdir(), "gojoser-e2e-run-"));
@@ -66,7 +67,7 @@ export async function startGojoser({ bin, staticDir, extraEnv = {}, superuser })
   Object.assign(env, {
     GOJOSER_ADDR: `127.0.0.1:${port}`,
     GOJOSER_DATABASE_URL: `sqlite:${join(dir, "gojoser.db")}`,
-    GOJOSER_STATIC_DIR: staticDir,
+    ...(staticDir && { GOJOSER_STATIC_DIR: staticDir }),
     GOJOSER_EMAIL_BACKEND: "file",
     GOJOSER_EMAIL_FILE_PATH: mailDir,
     GOJOSER_SEND_ACTIVATION_EMAIL: "true",
@@ -106,14 +107,18 @@ export async function startGojoser({ bin, staticDir, extraEnv = {}, superuser })
   };
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
 
-  // Ready once the built app answers at / (the API is up by then too).
+  // Ready once the built app answers at / (the API is up by then too), or the API without one.
+  const ready = staticDir
+    ? async () => {
+        const res = await fetch(`${url}/`);
+        return res.ok && (await res.text()).includes('id="root"');
+      }
+    : async () => (await fetch(`${url}/auth/users/me/`)).status === 401;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (exited) throw new Error(`gojoser exited (${JSON.stringify(exited)}) before answering:\n${readLog()}`);
     try {
-      const res = await fetch(`${url}/`);
-      const body = await res.text();
-      if (res.ok && body.includes('id="root"')) break;
+      if (await ready()) break;
     } catch {
       // not listening yet
     }

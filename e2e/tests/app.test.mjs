@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { expectCount, expectHidden, expectVisible, launchBrowser, newUser, screenshotAll } from "../lib/browser.mjs";
+import { expectCount, expectHidden, expectVisible, launchBrowser, newTab, newUser, screenshotAll } from "../lib/browser.mjs";
 import { Mailbox } from "../lib/mail.mjs";
 import { buildGojoser, buildWeb, startGojoser } from "../lib/server.mjs";
 
@@ -75,11 +75,13 @@ function suite(name, extraEnv) {
   return s;
 }
 
-async function login(page, username, password, label) {
+/** Logs in through the form: a token named `label`, or with `jwt` a JWT pair. */
+async function login(page, username, password, label, { jwt = false } = {}) {
   await page.goto("/#/login");
   await tid(page, "login-username").fill(username);
   await tid(page, "login-password").fill(password);
   if (label) await tid(page, "login-label").fill(label);
+  if (jwt) await tid(page, "login-jwt").check();
   await tid(page, "login-submit").click();
 }
 
@@ -192,11 +194,7 @@ describe("every flow of the demo app", () => {
 
   step("04b log in with a JWT instead: the profile works, it is no session, and logout ends it", async () => {
     const page = (s.pages.jwt = await newUser(browser, server.url, "alice-jwt"));
-    await page.goto("/#/login");
-    await tid(page, "login-username").fill(ALICE.username);
-    await tid(page, "login-password").fill(ALICE.password);
-    await tid(page, "login-jwt").check();
-    await tid(page, "login-submit").click();
+    await login(page, ALICE.username, ALICE.password, undefined, { jwt: true });
     await expectVisible(tid(page, "me-username"), ALICE.username);
     const saved = JSON.parse(await page.evaluate(() => localStorage.getItem("gojoser.auth")));
     assert.equal(saved.scheme, "jwt");
@@ -430,5 +428,96 @@ describe("an email change without GOJOSER_EMAIL_CHANGE_CONFIRM (Djoser's behavio
     await expectVisible(tid(bob, "activate-done"));
     await login(bob, BOB.username, BOB.password);
     await expectVisible(tid(bob, "me-email"), BOB.newEmail);
+  });
+});
+
+describe("two tabs whose access token expired share one JWT refresh", () => {
+  // Access tokens live 2 s. Refresh tokens rotate with no grace: a second refresh with the old token
+  // counts as reuse and revokes the session, the way SPAs log their users out (supabase auth-js #650).
+  const s = suite("tabs", {
+    GOJOSER_SEND_ACTIVATION_EMAIL: "false",
+    GOJOSER_JWT_ACCESS_TOKEN_LIFETIME: "2s",
+    GOJOSER_JWT_ROTATE_REFRESH_TOKENS: "true",
+    GOJOSER_JWT_ROTATION_GRACE: "0s",
+  });
+  const CAROL = { username: "carol", password: "Amber-Lynx-Climbs-64" };
+  const stored = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("gojoser.auth")));
+  const isRefresh = (r) => r.method() === "POST" && new URL(r.url()).pathname === "/auth/jwt/refresh/";
+  const isMe = (r) => new URL(r.url()).pathname.startsWith("/auth/users/me/");
+  const serverRefreshes = () => s.server.readLog().match(/method=POST path=\/auth\/jwt\/refresh\/ /g)?.length ?? 0;
+
+  /**
+   * Logs carol in with a JWT in one tab, opens a second tab, lets the access token expire, and reloads
+   * both tabs at once. The refresh request is held until both tabs have had their 401, so they really
+   * need a refresh at the same time.
+   */
+  async function bothTabsAfterExpiry(name, { webLocks }) {
+    const one = (s.pages[`${name}-1`] = await newUser(browser, s.server.url, `${name}-1`));
+    if (!webLocks) {
+      await one.context().addInitScript(() => {
+        delete Navigator.prototype.locks;
+      });
+    }
+    await login(one, CAROL.username, CAROL.password, undefined, { jwt: true });
+    await expectVisible(tid(one, "me-username"), CAROL.username);
+    const two = (s.pages[`${name}-2`] = await newTab(one, `${name}-2`));
+    await two.goto("/#/profile");
+    await expectVisible(tid(two, "me-username"), CAROL.username);
+    for (const page of [one, two]) assert.equal(await page.evaluate(() => typeof navigator.locks), webLocks ? "object" : "undefined");
+
+    const before = await stored(one);
+    const exp = JSON.parse(Buffer.from(before.access.split(".")[1], "base64url")).exp;
+    while (Date.now() < exp * 1000 + 500) await new Promise((r) => setTimeout(r, 100));
+
+    const refreshes = [];
+    const refused = new Set();
+    let bothRefused;
+    const bothHadA401 = new Promise((ok) => (bothRefused = ok));
+    for (const page of [one, two]) {
+      page.on("request", (r) => isRefresh(r) && refreshes.push(page.userName));
+      page.on("response", (r) => {
+        if (isMe(r.request()) && r.status() === 401) refused.add(page.userName);
+        if (refused.size === 2) bothRefused();
+      });
+    }
+    await one.context().route("**/auth/jwt/refresh/", async (route) => {
+      await Promise.race([bothHadA401, new Promise((r) => setTimeout(r, 10_000))]);
+      await route.continue();
+    });
+    const logged = serverRefreshes();
+
+    await Promise.all([one.reload(), two.reload()]);
+    for (const page of [one, two]) await expectVisible(tid(page, "me-username"), CAROL.username);
+    await one.context().unroute("**/auth/jwt/refresh/");
+
+    assert.deepEqual([...refused].sort(), [one.userName, two.userName], "both tabs had a 401 first");
+    assert.equal(refreshes.length, 1, `refresh requests from ${JSON.stringify(refreshes)}`);
+    assert.equal(serverRefreshes() - logged, 1, "POST /auth/jwt/refresh/ lines in gojoser's access log");
+    const after = await stored(two);
+    assert.notEqual(after.access, before.access);
+    assert.notEqual(after.refresh, before.refresh, "the rotated refresh token is kept");
+    // Both tabs stay logged in with the one rotated pair: the session was not revoked.
+    for (const page of [one, two]) {
+      await page.reload();
+      await expectVisible(tid(page, "me-username"), CAROL.username);
+      // The 401s are logged by Chromium as resource errors; anything else is a bug.
+      assert.deepEqual(page.consoleErrors.filter((m) => !/Failed to load resource/.test(m)), [], `${page.userName}'s console`);
+    }
+    await one.context().close();
+    s.pages[`${name}-1`] = s.pages[`${name}-2`] = undefined;
+  }
+
+  s.step("01 with the Web Locks API", async () => {
+    const res = await fetch(`${s.server.url}/auth/users/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(CAROL),
+    });
+    assert.equal(res.status, 201, await res.text());
+    await bothTabsAfterExpiry("locks", { webLocks: true });
+  });
+
+  s.step("02 without it (older browsers, plain http): a lease in localStorage", async () => {
+    await bothTabsAfterExpiry("lease", { webLocks: false });
   });
 });

@@ -31,6 +31,13 @@ type Invoker interface {
 	//
 	// POST /auth/users/activation/
 	ActivateUser(ctx context.Context, request *UIDTokenRequest) (ActivateUserRes, error)
+	// ApiRoot invokes apiRoot operation.
+	//
+	// DRF's DefaultRouter root, as Djoser mounts it: a link to the users endpoint, built from the
+	// request's host and scheme.
+	//
+	// GET /auth/
+	ApiRoot(ctx context.Context) (ApiRootRes, error)
 	// ConfirmEmailChange invokes confirmEmailChange operation.
 	//
 	// Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending
@@ -384,6 +391,84 @@ func (c *Client) sendActivateUser(ctx context.Context, request *UIDTokenRequest)
 	}()
 
 	result, err := decodeActivateUserResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ApiRoot invokes apiRoot operation.
+//
+// DRF's DefaultRouter root, as Djoser mounts it: a link to the users endpoint, built from the
+// request's host and scheme.
+//
+// GET /auth/
+func (c *Client) ApiRoot(ctx context.Context) (ApiRootRes, error) {
+	res, err := c.sendApiRoot(ctx)
+	return res, err
+}
+
+func (c *Client) sendApiRoot(ctx context.Context) (res ApiRootRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, ApiRootOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeApiRootResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

@@ -5,6 +5,10 @@ type ActivateUserRes interface {
 	activateUserRes()
 }
 
+type ApiRootRes interface {
+	apiRootRes()
+}
+
 type ConfirmEmailChangeRes interface {
 	confirmEmailChangeRes()
 }

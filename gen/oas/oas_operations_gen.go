@@ -7,6 +7,7 @@ type OperationName = string
 
 const (
 	ActivateUserOperation         OperationName = "ActivateUser"
+	ApiRootOperation              OperationName = "ApiRoot"
 	ConfirmEmailChangeOperation   OperationName = "ConfirmEmailChange"
 	CreateRoleOperation           OperationName = "CreateRole"
 	CreateUserOperation           OperationName = "CreateUser"

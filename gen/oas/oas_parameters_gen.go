@@ -586,7 +586,7 @@ func decodeRevokeRoleParams(args [2]string, argsEscaped bool, r *http.Request) (
 
 // RevokeTokenParams is parameters of revokeToken operation.
 type RevokeTokenParams struct {
-	// The token's id, from the session list.
+	// The token's id, from the session list. Other paths under /auth/token/ are 404.
 	ID string
 }
 
@@ -632,6 +632,26 @@ func decodeRevokeTokenParams(args [1]string, argsEscaped bool, r *http.Request) 
 				}
 
 				params.ID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+			if err := func() error {
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     0,
+					MaxLengthSet:  false,
+					Email:         false,
+					Hostname:      false,
+					Regex:         regexMap["^[0-9]+$"],
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.ID)); err != nil {
+					return errors.Wrap(err, "string")
+				}
 				return nil
 			}(); err != nil {
 				return err

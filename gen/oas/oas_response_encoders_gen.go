@@ -69,6 +69,37 @@ func encodeActivateUserResponse(response ActivateUserRes, w http.ResponseWriter)
 	}
 }
 
+func encodeApiRootResponse(response ApiRootRes, w http.ResponseWriter) error {
+	switch response := response.(type) {
+	case *APIRoot:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(200)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *ErrorDetail:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(401)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	default:
+		return errors.Errorf("unexpected response type: %T", response)
+	}
+}
+
 func encodeConfirmEmailChangeResponse(response ConfirmEmailChangeRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ConfirmEmailChangeNoContent:

@@ -3,8 +3,26 @@
 package oas
 
 import (
+	"net/url"
 	"time"
 )
+
+// Ref: #/components/schemas/APIRoot
+type APIRoot struct {
+	Users url.URL `json:"users"`
+}
+
+// GetUsers returns the value of Users.
+func (s *APIRoot) GetUsers() url.URL {
+	return s.Users
+}
+
+// SetUsers sets the value of Users.
+func (s *APIRoot) SetUsers(val url.URL) {
+	s.Users = val
+}
+
+func (*APIRoot) apiRootRes() {}
 
 type ActivateUserForbidden ErrorDetail
 
@@ -203,6 +221,7 @@ func (s *ErrorDetail) SetDetail(val string) {
 	s.Detail = val
 }
 
+func (*ErrorDetail) apiRootRes()      {}
 func (*ErrorDetail) getMeRes()        {}
 func (*ErrorDetail) getMyRolesRes()   {}
 func (*ErrorDetail) jwtBlacklistRes() {}

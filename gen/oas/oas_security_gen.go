@@ -37,6 +37,7 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 // operationRolesTokenAuth is a private map storing roles per operation.
 var operationRolesTokenAuth = map[string][]string{
 	ActivateUserOperation:       []string{},
+	ApiRootOperation:            []string{},
 	ConfirmEmailChangeOperation: []string{},
 	CreateRoleOperation: []string{
 		"admin",

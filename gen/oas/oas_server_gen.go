@@ -17,6 +17,13 @@ type Handler interface {
 	//
 	// POST /auth/users/activation/
 	ActivateUser(ctx context.Context, req *UIDTokenRequest) (ActivateUserRes, error)
+	// ApiRoot implements apiRoot operation.
+	//
+	// DRF's DefaultRouter root, as Djoser mounts it: a link to the users endpoint, built from the
+	// request's host and scheme.
+	//
+	// GET /auth/
+	ApiRoot(ctx context.Context) (ApiRootRes, error)
 	// ConfirmEmailChange implements confirmEmailChange operation.
 	//
 	// Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending

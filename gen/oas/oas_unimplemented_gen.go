@@ -25,6 +25,16 @@ func (UnimplementedHandler) ActivateUser(ctx context.Context, req *UIDTokenReque
 	return r, ht.ErrNotImplemented
 }
 
+// ApiRoot implements apiRoot operation.
+//
+// DRF's DefaultRouter root, as Djoser mounts it: a link to the users endpoint, built from the
+// request's host and scheme.
+//
+// GET /auth/
+func (UnimplementedHandler) ApiRoot(ctx context.Context) (r ApiRootRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ConfirmEmailChange implements confirmEmailChange operation.
 //
 // Extension, with `GOJOSER_EMAIL_CHANGE_CONFIRM=true`: an email change through PUT/PATCH stays pending

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,8 +25,10 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/internal/app"
 	"github.com/gojoser/gojoser/internal/config"
+	"github.com/gojoser/gojoser/internal/store"
 )
 
 const defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -47,10 +49,13 @@ func DBs(t testing.TB) []DB {
 	return dbs
 }
 
-// EachDB runs fn as a subtest on every backend.
+// EachDB runs fn as a subtest on every backend, in parallel: each has a database and a server of its own.
 func EachDB(t *testing.T, fn func(t *testing.T, db DB)) {
 	for _, db := range DBs(t) {
-		t.Run(db.Name, func(t *testing.T) { fn(t, db) })
+		t.Run(db.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, db)
+		})
 	}
 }
 
@@ -162,10 +167,19 @@ func StartLogged(t testing.TB, db DB, settings map[string]string, w io.Writer) (
 	return startWith(t, cfg, log, app.Options{}), flush
 }
 
-// testConfig is the configuration of a test server: cheap argon2 parameters so the suite stays fast, and
-// settings (GOJOSER_* keys without the prefix) on top.
+// testConfig is the configuration of a test server (see Environ).
 func testConfig(t testing.TB, databaseURL string, settings map[string]string) config.Config {
 	t.Helper()
+	cfg, err := config.FromMap(Environ(databaseURL, settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Environ is the environment, GOJOSER_* variables only, that a test runs gojoser with on databaseURL:
+// cheap argon2 parameters so the suite stays fast, and settings (keys without the prefix) on top.
+func Environ(databaseURL string, settings map[string]string) map[string]string {
 	env := map[string]string{
 		"GOJOSER_DATABASE_URL":      databaseURL,
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
@@ -175,11 +189,7 @@ func testConfig(t testing.TB, databaseURL string, settings map[string]string) co
 	for k, v := range settings {
 		env[config.Prefix+k] = v
 	}
-	cfg, err := config.FromMap(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return env
 }
 
 func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Options) *Server {
@@ -197,18 +207,39 @@ func startWith(t testing.TB, cfg config.Config, log *slog.Logger, opts app.Optio
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(a.Handler)
-	stopMail := a.StartMail()
+	// The server runs as in production, background jobs and all, on a port of its own.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ln) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			hs.Close()
-			stopMail()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server: %v", err)
+			}
 			a.Close()
 		})
 	}
 	t.Cleanup(stop)
-	return &Server{URL: hs.URL, DatabaseURL: cfg.DatabaseURL, App: a, stop: stop}
+	return &Server{URL: "http://" + ln.Addr().String(), DatabaseURL: cfg.DatabaseURL, App: a, stop: stop}
+}
+
+// Outsider opens an Ent client of its own on the server's database, as another process would: its writes
+// go around the server's hooks, so the server learns of them only as of any change behind its back
+// (when its cached entries are refreshed or expire).
+func (s *Server) Outsider(t testing.TB) *ent.Client {
+	t.Helper()
+	c, err := store.Open(s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

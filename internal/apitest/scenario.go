@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Scenario is one request and the exact answer a Djoser client relies on. Strings may hold {{var}}
@@ -25,14 +26,23 @@ type Scenario struct {
 	AnyBody bool
 	// WantHeaders are exact header values; an empty value means the header must be absent.
 	WantHeaders map[string]string
+	// Setup, when set, runs first and brings about what the scenario relies on that an earlier one was
+	// to do (see Run).
+	Setup Setup
 }
 
-// Run executes scenarios in order against s; later scenarios see earlier ones' effects.
+// Run executes scenarios in order against s; later scenarios see earlier ones' effects. A scenario that
+// relies on such an effect names it in its Setup: when the earlier scenario did its part the Setup
+// finds it so and changes nothing, and when it failed the Setup makes it so, so that the one failure
+// is reported once instead of failing every scenario after it.
 func (s *Server) Run(t *testing.T, vars map[string]string, scenarios []Scenario) {
 	t.Helper()
 	for _, sc := range scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Helper()
+			if sc.Setup != nil {
+				sc.Setup(t, s, vars)
+			}
 			headers := map[string]string{}
 			for k, v := range sc.Headers {
 				headers[k] = Expand(v, vars)
@@ -79,6 +89,10 @@ func (s *Server) Do(t testing.TB, method, path, contentType, body string, header
 		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v // the client sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := noRedirect.Do(req)
@@ -91,6 +105,48 @@ func (s *Server) Do(t testing.TB, method, path, contentType, body string, header
 		t.Fatal(err)
 	}
 	return res, b
+}
+
+// Call sends body (JSON, when not empty) to path, authenticated with the token key when one is given,
+// and returns the status and body.
+func (s *Server) Call(t testing.TB, method, path, body, token string) (int, string) {
+	t.Helper()
+	h := map[string]string{}
+	if token != "" {
+		h["Authorization"] = "Token " + token
+	}
+	ct := ""
+	if body != "" {
+		ct = "application/json"
+	}
+	res, b := s.Do(t, method, path, ct, body, h)
+	return res.StatusCode, string(b)
+}
+
+// Expect makes the Call and stops the test unless the answer is exactly status and want.
+func (s *Server) Expect(t testing.TB, method, path, body, token string, status int, want string) {
+	t.Helper()
+	got, b := s.Call(t, method, path, body, token)
+	if got != status || b != want {
+		t.Fatalf("%s %s %s\n got %d %s\nwant %d %s", method, path, body, got, b, status, want)
+	}
+}
+
+// Eventually GETs path with the token key until the body is want, for at most five seconds; what names
+// the change being waited for.
+func (s *Server) Eventually(t testing.TB, what, path, token, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, body := s.Call(t, "GET", path, "", token)
+		if body == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %s, want %s", what, body, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
@@ -28,6 +27,7 @@ import (
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/users"
+	"golang.org/x/sync/errgroup"
 )
 
 // App is a wired gojoser.
@@ -56,86 +56,82 @@ type Options struct {
 	MailOut io.Writer
 }
 
-// New opens and migrates the database and wires everything.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
-	db, err := store.Open(cfg.DatabaseURL)
-	if err != nil {
+// New opens and migrates the database and wires everything. On error, whatever it opened is closed.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
+	a := &App{Config: cfg, Log: log, Cache: auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize, opts.Now)}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	if a.DB, err = store.Open(cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx, db); err != nil {
-		db.Close()
+	// Every committed change that a cached credential must not outlive reaches the cache, whichever
+	// code path makes it (auth.Invalidation).
+	a.DB.Use(auth.Invalidation(a.invalidate))
+	if _, err := store.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
-	hasher := password.NewHasher(HashParams(cfg), cfg.HashConcurrency, password.WithLegacyHashers(cfg.LegacyHashers))
-	if err := calibrateFailureFloor(ctx, db, hasher, log); err != nil {
-		db.Close()
+	hasher := password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency, password.WithLegacyHashers(cfg.LegacyHashers))
+	if err := calibrateFailureFloor(ctx, a.DB, hasher, log); err != nil {
 		return nil, err
 	}
 	secret := []byte(cfg.SecretKey)
 	if len(secret) == 0 {
-		if secret, err = store.SecretKey(ctx, db); err != nil {
-			db.Close()
+		if secret, err = store.SecretKey(ctx, a.DB); err != nil {
 			return nil, err
 		}
 		log.Warn("GOJOSER_SECRET_KEY is not set: account links are signed with a key generated and kept in the database; set one in production")
 	}
 	jwtm, err := newJWT(cfg, secret, opts.Now)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db, Log: log, Cache: auth.NewCache(cfg.AuthCacheTTL, cfg.AuthCacheSize, opts.Now)}
+	a.Auth = auth.NewAuthenticator(a.DB, jwtm, a.Cache, opts.Now)
+	a.Auth.TokenTTL = cfg.TokenTTL
 	if store.IsPostgres(cfg.DatabaseURL) && cfg.AuthCacheTTL > 0 {
 		pub, err := sql.Open("pgx", cfg.DatabaseURL)
 		if err != nil {
-			db.Close()
 			return nil, err
 		}
 		pub.SetMaxOpenConns(2)
 		a.closers = append(a.closers, pub.Close)
 		a.Notifier = auth.NewNotifier(cfg.DatabaseURL, pub, a.Cache, log)
+		a.Notifier.Recheck = a.Auth.Recheck
 	}
-	svc := users.NewService(users.Deps{
-		Changed: a.invalidate,
-		DB:      db, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: hasher, Links: links.New(secret, opts.Now), JWT: jwtm, Log: log, Now: opts.Now,
-		Wake: func() { a.Outbox.Notify() },
-	}, settings(cfg))
 	sender, err := newSender(cfg, opts.MailOut)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	renderer, err := mail.NewRenderer(cfg.EmailTemplatesDir)
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
-	mailer := users.NewMailer(svc, renderer, sender, users.MailSettings{
+	linkGen := links.New(secret, opts.Now)
+	mailer := users.NewMailer(a.DB, linkGen, opts.Now, renderer, sender, users.MailSettings{
 		From:          cfg.DefaultFromEmail,
 		ActivationURL: cfg.ActivationURL, PasswordResetConfirmURL: cfg.PasswordResetConfirmURL,
 		UsernameResetConfirmURL: cfg.UsernameResetConfirmURL, EmailChangeConfirmURL: cfg.EmailChangeConfirmURL,
 		Domain: cfg.EmailFrontendDomain, Protocol: cfg.EmailFrontendProtocol, SiteName: cfg.EmailFrontendSiteName,
 	})
-	a.Outbox = outbox.NewWorker(db, mailer.Deliver, log, outbox.Options{
+	a.Outbox = outbox.NewWorker(a.DB, mailer.Deliver, log, outbox.Options{
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
 	})
-	authn := auth.NewAuthenticator(db, jwtm, a.Cache, opts.Now)
-	authn.TokenTTL = cfg.TokenTTL
-	a.Auth = authn
+	a.Users = users.NewService(users.Deps{
+		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: hasher,
+		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify,
+	}, settings(cfg))
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	h, err := httpapi.New(httpapi.NewHandler(svc, log, jwtm.JWKS()), authn, log, cfg.AccessLog)
+	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
+		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir})
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("build server: %w", err)
 	}
-	if cfg.StaticDir != "" {
-		h = withStatic(h, cfg.StaticDir)
-	}
-	a.Users, a.Handler = svc, corsMW(h)
+	a.Handler = corsMW(h)
 	return a, nil
 }
 
@@ -163,20 +159,6 @@ func settings(cfg config.Config) users.Settings {
 		UsernameResetLinkLifetime:        cfg.UsernameResetLinkLifetime,
 		EmailChangeLinkLifetime:          cfg.EmailChangeLinkLifetime,
 	}
-}
-
-// withStatic serves a built frontend from dir at /, leaving every API path to api.
-func withStatic(api http.Handler, dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if strings.HasPrefix(p, "/auth/") || p == "/auth" || strings.HasPrefix(p, "/.well-known/") ||
-			strings.HasPrefix(p, "/docs") || p == "/openapi.yaml" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
-			api.ServeHTTP(w, r)
-			return
-		}
-		files.ServeHTTP(w, r)
-	})
 }
 
 // newJWT builds the JWT manager. HS256 signs with GOJOSER_JWT_SIGNING_KEY, else the secret key (as
@@ -228,63 +210,76 @@ func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
 	return mail.NewConsoleSender(console), nil
 }
 
-// StartMail runs the background work (the outbox worker, the auth cache warm-up and refresher, batched
-// token-use writes and, on PostgreSQL, the auth cache listener) until the returned stop is called; stop
-// waits for the mail in flight, so a shutdown never cuts a delivery in half.
-func (a *App) StartMail() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if a.Notifier != nil {
-			go a.Notifier.Listen(ctx)
-		}
-		go a.Auth.RunRefresh(ctx, a.Log)
-		go func() {
-			if a.Notifier != nil {
-				select {
-				case <-a.Notifier.Ready():
-				case <-ctx.Done():
-					return
-				}
-			}
-			if n, err := a.Auth.Warm(ctx); err != nil {
-				a.Log.Warn("auth cache not warmed", "err", err)
-			} else {
-				a.Log.Info("auth cache warmed", "tokens", n)
-			}
-		}()
-		touched := make(chan struct{})
-		go func() { defer close(touched); a.Auth.RunTouches(ctx, 5*time.Second, a.Log) }()
-		a.Outbox.Run(ctx)
-		<-touched
-	}()
-	return func() { cancel(); <-done }
+// jobs are the background work every serving node runs: the outbox worker, the auth cache's listener
+// (PostgreSQL), warm-up and refresher, and the batched writes of token use.
+func (a *App) jobs() []func(ctx context.Context) {
+	jobs := []func(ctx context.Context){
+		a.Outbox.Run,
+		func(ctx context.Context) { a.Auth.RunRefresh(ctx, a.Log) },
+		func(ctx context.Context) { a.Auth.RunTouches(ctx, 5*time.Second, a.Log) },
+		a.warm,
+	}
+	if a.Notifier != nil {
+		jobs = append(jobs, a.Notifier.Listen)
+	}
+	return jobs
 }
 
-// invalidate drops users from the auth cache here and, through PostgreSQL, on every other node.
-func (a *App) invalidate(ctx context.Context, ids ...int) {
-	a.Cache.InvalidateUser(ids...)
+// warm fills the auth cache once at start. On PostgreSQL it waits for the listener's first connection,
+// whose flush would otherwise throw the work away.
+func (a *App) warm(ctx context.Context) {
 	if a.Notifier != nil {
-		a.Notifier.Publish(ctx, ids...)
+		select {
+		case <-a.Notifier.Ready():
+		case <-ctx.Done():
+			return
+		}
+	}
+	if n, err := a.Auth.Warm(ctx); err != nil {
+		a.Log.Warn("auth cache not warmed", "err", err)
+	} else {
+		a.Log.Info("auth cache warmed", "tokens", n)
 	}
 }
 
-// Close releases the database.
+// invalidate drops cached credentials here and, through PostgreSQL, on every other node.
+func (a *App) invalidate(ctx context.Context, all bool, ids []int) {
+	if all {
+		a.Cache.Flush()
+	} else {
+		a.Cache.InvalidateUser(ids...)
+	}
+	if a.Notifier != nil {
+		a.Notifier.Publish(ctx, all, ids)
+	}
+}
+
+// Close releases the database and everything else New opened.
 func (a *App) Close() error {
 	for _, c := range a.closers {
 		_ = c()
 	}
+	if a.DB == nil {
+		return nil
+	}
 	return a.DB.Close()
 }
 
-// Serve listens on the configured address until ctx is done, then shuts down gracefully: in-flight
-// requests get ShutdownTimeout to finish.
+// Serve listens on the configured address and runs until ctx is done (see Run).
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL())
+	return a.Run(ctx, ln)
+}
+
+// Run serves HTTP on ln and runs the background jobs, all in one group, until ctx is done or the
+// server fails. Then it shuts down in order: in-flight requests get ShutdownTimeout to finish, and only
+// then do the jobs stop, so mail a last request queued or a token use it recorded is not cut off, and a
+// mail being delivered is finished first.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -293,26 +288,32 @@ func (a *App) Serve(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	stopMail := a.StartMail()
-	defer stopMail()
-	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	g, gctx := errgroup.WithContext(ctx)
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	for _, job := range a.jobs() {
+		g.Go(func() error { job(work); return nil })
 	}
-	a.Log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		defer stopWork()
+		if ctx.Err() != nil {
+			a.Log.Info("shutting down")
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	})
+	return g.Wait()
 }
 
 // NewLogger builds the slog logger the configuration asks for, and the func that writes out its buffer

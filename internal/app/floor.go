@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/gojoser/gojoser/ent"
-	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
 )
@@ -29,12 +28,4 @@ func calibrateFailureFloor(ctx context.Context, db *ent.Client, h *password.Hash
 	log.Info("imported password hashes remain: every failed login lasts at least as long as one on the slowest",
 		"algorithm", alg, "floor", floor)
 	return nil
-}
-
-// HashParams are the argon2id parameters new hashes are made with.
-func HashParams(cfg config.Config) password.Params {
-	return password.Params{
-		MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads,
-		SaltLen: password.DefaultParams().SaltLen, KeyLen: password.DefaultParams().KeyLen,
-	}
 }

@@ -1,3 +1,6 @@
+// Package auth turns a request's credentials into its viewer: DRF tokens against the token table, then
+// SimpleJWT access tokens, with an in-process cache of resolved tokens that every committed change to
+// users, tokens and roles invalidates (invalidate.go), on every node (notify.go).
 package auth
 
 import (
@@ -15,14 +18,14 @@ import (
 	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
-	"github.com/ogen-go/ogen/ogenerrors"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/jwt"
+	"github.com/gojoser/gojoser/internal/tokens"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Authenticator resolves Authorization headers: DRF tokens against the token table, then SimpleJWT
@@ -62,7 +65,7 @@ func NewAuthenticator(db *ent.Client, jwtm *jwt.Manager, cache *Cache, now func(
 // Authenticate parses header as DRF's TokenAuthentication does. It returns (nil, nil) for a request that
 // carries no credentials this server understands (no header, another scheme): DRF treats those as
 // anonymous and lets the permission check decide.
-func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Viewer, error) {
+func (a *Authenticator) Authenticate(ctx context.Context, header string) (*viewer.Viewer, error) {
 	scheme, cred, n := authFields(header)
 	if n == 0 {
 		return nil, nil
@@ -139,8 +142,8 @@ func isASCIISpace(b byte) bool {
 	return false
 }
 
-func (a *Authenticator) resolveKey(ctx context.Context, key string) (*Viewer, error) {
-	digest := Digest(key)
+func (a *Authenticator) resolveKey(ctx context.Context, key string) (*viewer.Viewer, error) {
+	digest := tokens.Digest(key)
 	now := a.now()
 	if e, ok, refresh := a.cache.get(digest); ok {
 		if e.tokenExpires != nil && !now.Before(*e.tokenExpires) {
@@ -196,7 +199,7 @@ func (a *Authenticator) entry(t *resolved, now time.Time) (cacheEntry, error) {
 		return cacheEntry{}, ErrUserInactive
 	}
 	slices.Sort(t.roles)
-	v := Viewer{UserID: t.userID, Username: t.username, Email: t.email, Roles: t.roles, TokenID: t.tokenID}
+	v := viewer.Viewer{UserID: t.userID, Username: t.username, Email: t.email, Roles: t.roles, TokenID: t.tokenID}
 	return cacheEntry{viewer: v, tokenExpires: expires, lastUsed: lastUsed}, nil
 }
 
@@ -261,6 +264,26 @@ func (a *Authenticator) Warm(ctx context.Context) (int, error) {
 		}
 	}
 	return a.cache.Len(), nil
+}
+
+// Recheck looks every cached token up again, in batches, dropping those revoked meanwhile: what the
+// PostgreSQL listener does after it was disconnected, when invalidations may have been missed. Verified
+// JWTs are dropped instead, to be verified again on their next use.
+func (a *Authenticator) Recheck(ctx context.Context) error {
+	var digests [][]byte
+	for _, k := range a.cache.keys() {
+		if len(k) == sha256.Size {
+			digests = append(digests, []byte(k))
+		} else {
+			a.cache.remove([]byte(k))
+		}
+	}
+	for chunk := range slices.Chunk(digests, refreshBatch) {
+		if err := a.refresh(ctx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // refresh looks the digests up again and replaces their entries, or drops those whose token is gone,
@@ -384,11 +407,32 @@ func (a *Authenticator) FlushTouches(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	err := a.writeTouches(ctx, batch)
+	if err != nil {
+		// Keep the uses for the next flush (the database may be restarting); newer ones win.
+		a.touchMu.Lock()
+		if a.touches == nil {
+			a.touches = map[int]touchRecord{}
+		}
+		for id, r := range batch {
+			if cur, ok := a.touches[id]; !ok || cur.at.Before(r.at) {
+				a.touches[id] = r
+			}
+		}
+		a.touchMu.Unlock()
+	}
+	return err
+}
+
+// writeTouches writes batch, one UPDATE per second of use (the times are kept to the second).
+func (a *Authenticator) writeTouches(ctx context.Context, batch map[int]touchRecord) error {
 	bySecond := map[int64][]int{}
 	for id, r := range batch {
 		sec := r.at.Unix()
 		bySecond[sec] = append(bySecond[sec], id)
 	}
+	// The cache already holds these uses; they must not invalidate it (see Invalidation).
+	ctx = context.WithValue(ctx, touchKey{}, true)
 	tx, err := a.db.Tx(ctx)
 	if err != nil {
 		return err
@@ -429,7 +473,7 @@ func (a *Authenticator) RunTouches(ctx context.Context, interval time.Duration, 
 }
 
 // authenticateBearer is SimpleJWT's JWTAuthentication: raw is the header's second field, of n.
-func (a *Authenticator) authenticateBearer(ctx context.Context, raw string, n int) (*Viewer, error) {
+func (a *Authenticator) authenticateBearer(ctx context.Context, raw string, n int) (*viewer.Viewer, error) {
 	if n != 2 {
 		return nil, ErrBearerHeader
 	}
@@ -454,7 +498,7 @@ func (a *Authenticator) authenticateBearer(ctx context.Context, raw string, n in
 }
 
 // verifyBearer checks the signature and loads the user; since is the cache generation read before.
-func (a *Authenticator) verifyBearer(ctx context.Context, raw string, since uint64) (*Viewer, time.Time, error) {
+func (a *Authenticator) verifyBearer(ctx context.Context, raw string, since uint64) (*viewer.Viewer, time.Time, error) {
 	claims, err := a.jwt.Parse(raw, jwt.TypeAccess)
 	if err != nil {
 		msg := jwt.MessageInvalid
@@ -484,35 +528,7 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string, since uint
 		roles = append(roles, r.Name)
 	}
 	slices.Sort(roles)
-	v := Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, JWT: true}
+	v := viewer.Viewer{UserID: u.ID, Username: u.Username, Email: u.Email, Roles: roles, JWT: true}
 	a.cache.put(cacheKey, cacheEntry{viewer: v}, since)
 	return &v, time.Unix(claims.Exp, 0), nil
-}
-
-// SecurityHandler answers the generated server's security checks.
-type SecurityHandler struct {
-	auth *Authenticator
-}
-
-var _ oas.SecurityHandler = (*SecurityHandler)(nil)
-
-// NewSecurityHandler wraps an Authenticator for the generated server.
-func NewSecurityHandler(a *Authenticator) *SecurityHandler { return &SecurityHandler{auth: a} }
-
-// HandleTokenAuth authenticates the request and enforces the roles the operation declares in
-// openapi.yaml (security: [{tokenAuth: [admin]}]); this is the only place roles are checked.
-func (h *SecurityHandler) HandleTokenAuth(ctx context.Context, _ oas.OperationName, t oas.TokenAuth) (context.Context, error) {
-	v, err := h.auth.Authenticate(ctx, t.APIKey)
-	if err != nil {
-		return nil, err
-	}
-	if v == nil {
-		return nil, ogenerrors.ErrSkipServerSecurity
-	}
-	for _, role := range t.Roles {
-		if !v.HasRole(role) {
-			return nil, ErrPermissionDenied
-		}
-	}
-	return WithViewer(ctx, v), nil
 }

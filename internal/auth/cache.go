@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"sync"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Cache keeps resolved tokens for a short while so that an authenticated request costs no database
@@ -34,7 +36,7 @@ type Cache struct {
 }
 
 type cacheEntry struct {
-	viewer       Viewer
+	viewer       viewer.Viewer
 	until        time.Time  // cache entry expiry
 	refreshAt    time.Time  // from then on a use asks for a background refresh
 	refreshing   bool       // a refresh has been asked for
@@ -167,6 +169,20 @@ func (c *Cache) remove(digest []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.removeLocked(string(digest))
+}
+
+// keys lists the cache's keys.
+func (c *Cache) keys() []string {
+	if !c.enabled() {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, 0, len(c.byDigest))
+	for k := range c.byDigest {
+		out = append(out, k)
+	}
+	return out
 }
 
 // InvalidateUser forgets every cached token of these users.

@@ -3,13 +3,15 @@ package auth
 import (
 	"testing"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time { return c.t }
 
-func entryFor(userID int) cacheEntry { return cacheEntry{viewer: Viewer{UserID: userID}} }
+func entryFor(userID int) cacheEntry { return cacheEntry{viewer: viewer.Viewer{UserID: userID}} }
 
 // A lookup that raced with a revocation must not put the revoked token back.
 func TestPutAfterInvalidationIsRefused(t *testing.T) {

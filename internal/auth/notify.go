@@ -13,7 +13,7 @@ import (
 )
 
 // NotifyChannel carries user ids whose cached tokens every node must forget, as a payload of decimal ids
-// separated by commas. The Django importer publishes on it too.
+// separated by commas, or "*" for all of them. The Django importer publishes on it too.
 const NotifyChannel = "gojoser_auth"
 
 // Notifier spreads cache invalidations between gojoser nodes sharing one PostgreSQL database, through
@@ -26,6 +26,10 @@ type Notifier struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+
+	// Recheck brings every cached entry up to date with the database after the listener was
+	// disconnected (Authenticator.Recheck). Nil: the cache is flushed instead.
+	Recheck func(ctx context.Context) error
 }
 
 // NewNotifier returns a Notifier for the PostgreSQL database at url; db is used to publish.
@@ -37,28 +41,37 @@ func NewNotifier(url string, db *sql.DB, cache *Cache, log *slog.Logger) *Notifi
 // start waits for it: the flush would otherwise throw that work away.
 func (n *Notifier) Ready() <-chan struct{} { return n.ready }
 
-// Publish tells every node, this one included, to forget the users' cached tokens.
-func (n *Notifier) Publish(ctx context.Context, ids ...int) {
-	if len(ids) == 0 {
-		return
+// flushAll is the payload that tells every node to forget everything.
+const flushAll = "*"
+
+// Publish tells every node, this one included, to forget the users' cached tokens, or all of them.
+func (n *Notifier) Publish(ctx context.Context, all bool, ids []int) {
+	payload := flushAll
+	if !all {
+		if len(ids) == 0 {
+			return
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = strconv.Itoa(id)
+		}
+		payload = strings.Join(parts, ",")
 	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.Itoa(id)
-	}
-	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", NotifyChannel, strings.Join(parts, ",")); err != nil {
+	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", NotifyChannel, payload); err != nil {
 		// Other nodes will catch up when their entries expire; say so loudly.
 		n.log.Error("auth cache invalidation not published; other nodes may serve revoked tokens until the cache TTL", "err", err)
 	}
 }
 
 // Listen applies other nodes' invalidations until ctx ends, reconnecting as needed. While it is not
-// connected it cannot know what it missed, so every (re)connection flushes the whole cache.
+// connected (the database restarting, a network blip) the cache keeps answering from what it holds, each
+// entry no longer than the cache TTL, so a short outage does not log anyone out. It cannot know what it
+// missed meanwhile, so on reconnecting it re-checks every cached token (Recheck), or forgets them all
+// when that fails.
 func (n *Notifier) Listen(ctx context.Context) {
 	for ctx.Err() == nil {
 		if err := n.listenOnce(ctx); err != nil && ctx.Err() == nil {
-			n.log.Warn("auth cache listener disconnected; retrying", "err", err)
-			n.cache.Flush()
+			n.log.Warn("auth cache listener disconnected; cached tokens are served until they expire; retrying", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -76,12 +89,28 @@ func (n *Notifier) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
 		return err
 	}
-	n.cache.Flush()
-	n.readyOnce.Do(func() { close(n.ready) })
+	// Listening now: whatever changes from here on arrives as a notification. What changed before is
+	// caught up with once; at the first connection the cache holds nothing worth keeping.
+	select {
+	case <-n.ready:
+		if n.Recheck == nil {
+			n.cache.Flush()
+		} else if err := n.Recheck(ctx); err != nil {
+			n.log.Warn("auth cache not re-checked after reconnecting; flushed", "err", err)
+			n.cache.Flush()
+		}
+	default:
+		n.cache.Flush()
+		n.readyOnce.Do(func() { close(n.ready) })
+	}
 	for {
 		note, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if note.Payload == flushAll {
+			n.cache.Flush()
+			continue
 		}
 		var ids []int
 		for _, p := range strings.Split(note.Payload, ",") {

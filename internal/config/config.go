@@ -9,10 +9,15 @@ import (
 	netmail "net/mail"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
 	"github.com/caarlos0/env/v11"
+
+	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // Config is every setting. README lists each variable; keep the two in step.
@@ -127,7 +132,11 @@ func FromMap(m map[string]string) (Config, error) {
 func parse(opts env.Options) (Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, opts); err != nil {
-		return Config{}, fmt.Errorf("config: %w", nameVariables(err))
+		lookup := os.Getenv
+		if opts.Environment != nil {
+			lookup = func(k string) string { return opts.Environment[k] }
+		}
+		return Config{}, fmt.Errorf("config: %w", nameVariables(err, lookup))
 	}
 	return c, c.Validate()
 }
@@ -138,9 +147,8 @@ func (c Config) Validate() error {
 	if c.Addr == "" {
 		errs = append(errs, errors.New("GOJOSER_ADDR must not be empty"))
 	}
-	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
-		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, fmt.Errorf("GOJOSER_DATABASE_URL must start with sqlite:, postgres:// or postgresql://, got %q", redactURL(c.DatabaseURL)))
+	if _, err := dburl.Parse(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("GOJOSER_DATABASE_URL %w", err))
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -252,8 +260,9 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// nameVariables rewrites env's parse errors, which name Go fields, to name the variable a user sets.
-func nameVariables(err error) error {
+// nameVariables rewrites env's parse errors, which name Go fields, to name the variable a user sets,
+// with the value it has and, for durations, how to write one.
+func nameVariables(err error, lookup func(string) string) error {
 	agg, ok := err.(env.AggregateError)
 	if !ok {
 		return err
@@ -261,15 +270,62 @@ func nameVariables(err error) error {
 	t := reflect.TypeFor[Config]()
 	var out []error
 	for _, e := range agg.Errors {
-		if pe, ok := e.(env.ParseError); ok {
-			if f, found := t.FieldByName(pe.Name); found {
-				out = append(out, fmt.Errorf("%s%s: cannot parse as %s: %w", Prefix, f.Tag.Get("env"), pe.Type, errors.Unwrap(pe.Err)))
-				continue
-			}
+		pe, ok := e.(env.ParseError)
+		f, found := t.FieldByName(pe.Name)
+		if !ok || !found {
+			out = append(out, e)
+			continue
 		}
-		out = append(out, e)
+		name := Prefix + f.Tag.Get("env")
+		switch {
+		case f.Type == reflect.TypeFor[time.Duration]():
+			out = append(out, fmt.Errorf("%s: cannot parse as a duration: got %q; write a number with a unit, such as 30s, 15m or 24h (there is no unit for days: 7 days is 168h)", name, lookup(name)))
+		case errors.Unwrap(pe.Err) != nil:
+			out = append(out, fmt.Errorf("%s: cannot parse as %s: got %q (%w)", name, pe.Type, lookup(name), errors.Unwrap(pe.Err)))
+		default:
+			out = append(out, fmt.Errorf("%s: cannot parse as %s: got %q", name, pe.Type, lookup(name)))
+		}
 	}
 	return errors.Join(out...)
+}
+
+// Unknown lists the GOJOSER_* variables of env that name no setting: most likely typos, which would otherwise be ignored without a word. Each comes with
+// the setting it most resembles, when one is close.
+func Unknown(env map[string]string) []string {
+	known := map[string]bool{}
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		if tag := t.Field(i).Tag.Get("env"); tag != "" {
+			known[Prefix+tag] = true
+		}
+	}
+	var out []string
+	for k := range env {
+		if !strings.HasPrefix(k, Prefix) || known[k] || otherTools[k] || strings.HasPrefix(k, Prefix+"TEST_") || strings.HasPrefix(k, Prefix+"BENCH_") {
+			continue
+		}
+		best, bestDist := "", 4 // farther than 3 edits is not a typo
+		for name := range known {
+			if d := levenshtein.Distance(k, name, nil); d < bestDist || (d == bestDist && name < best) {
+				best, bestDist = name, d
+			}
+		}
+		if best != "" {
+			k += " (did you mean " + best + "?)"
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// otherTools are GOJOSER_* variables read by something other than Config: the CLI.
+var otherTools = map[string]bool{"GOJOSER_SUPERUSER_PASSWORD": true}
+
+// PasswordParams are the argon2id parameters the GOJOSER_ARGON2_* variables ask for.
+func (c Config) PasswordParams() password.Params {
+	d := password.DefaultParams()
+	return password.Params{MemoryKiB: c.Argon2MemoryKiB, Time: c.Argon2Time, Threads: c.Argon2Threads, SaltLen: d.SaltLen, KeyLen: d.KeyLen}
 }
 
 // SlogLevel parses LogLevel.
@@ -281,15 +337,5 @@ func (c Config) SlogLevel() (slog.Level, error) {
 	return l, nil
 }
 
-// redactURL hides a password in a database URL before it reaches a message or a log.
-func redactURL(s string) string {
-	if at := strings.LastIndex(s, "@"); at >= 0 {
-		if scheme := strings.Index(s, "://"); scheme >= 0 && scheme < at {
-			return s[:scheme+3] + "***" + s[at:]
-		}
-	}
-	return s
-}
-
 // RedactedDatabaseURL is DatabaseURL safe to log.
-func (c Config) RedactedDatabaseURL() string { return redactURL(c.DatabaseURL) }
+func (c Config) RedactedDatabaseURL() string { return dburl.Redact(c.DatabaseURL) }

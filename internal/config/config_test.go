@@ -60,3 +60,31 @@ func TestDatabaseURLIsRedacted(t *testing.T) {
 		t.Fatalf("RedactedDatabaseURL = %q", got)
 	}
 }
+
+// A value that does not parse is named with the variable and the value, and a duration says how to
+// write one (Go's durations have no unit for days).
+func TestUnparsableValuesAreShown(t *testing.T) {
+	for value, want := range map[string]string{
+		"5":  `GOJOSER_TOKEN_TTL: cannot parse as a duration: got "5"; write a number with a unit, such as 30s, 15m or 24h`,
+		"1d": `GOJOSER_TOKEN_TTL: cannot parse as a duration: got "1d"`,
+	} {
+		_, err := config.FromMap(map[string]string{"GOJOSER_TOKEN_TTL": value})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "%!") {
+			t.Errorf("GOJOSER_TOKEN_TTL=%s: err = %v, want one containing %s", value, err, want)
+		}
+	}
+	_, err := config.FromMap(map[string]string{"GOJOSER_EMAIL_PORT": "twenty-five"})
+	if err == nil || !strings.Contains(err.Error(), `GOJOSER_EMAIL_PORT: cannot parse as int: got "twenty-five"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// Unknown GOJOSER_* variables are most likely typos: they are listed, with the setting they resemble.
+func TestUnknownVariablesAreNamed(t *testing.T) {
+	got := config.Unknown(map[string]string{"PATH": "/bin", "GOJOSER_TOKEN_TTL": "1h", "GOJOSER_TOKEN_TLL": "1h", "GOJOSER_FROBNICATE": "1",
+		"GOJOSER_SUPERUSER_PASSWORD": "x", "GOJOSER_TEST_POSTGRES_URL": "x"})
+	want := []string{"GOJOSER_FROBNICATE", "GOJOSER_TOKEN_TLL (did you mean GOJOSER_TOKEN_TTL?)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Unknown = %q, want %q", got, want)
+	}
+}

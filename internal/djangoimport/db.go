@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // conn is one pinned connection to either database, with the few dialect differences the importer
@@ -48,18 +49,23 @@ func openSource(ctx context.Context, url string) (*conn, error) {
 }
 
 // openTarget opens gojoser's database as the server does. A dry run does not create a SQLite file
-// that is not there yet: an empty database in memory stands in for it.
+// that is not there yet: an empty database in memory stands in for it (one pinned connection, so the
+// reason dburl refuses in-memory URLs does not apply).
 func openTarget(ctx context.Context, url string, dry bool) (*conn, error) {
-	if path, ok := strings.CutPrefix(url, "sqlite:"); ok && dry {
-		if _, err := os.Stat(strings.TrimPrefix(path, "//")); errors.Is(err, os.ErrNotExist) {
-			url = "sqlite::memory:"
+	u, err := dburl.Parse(url)
+	if err != nil {
+		return nil, fmt.Errorf("GOJOSER_DATABASE_URL %w", err)
+	}
+	if u.Dialect == dburl.SQLite && dry {
+		if _, err := os.Stat(u.Path); errors.Is(err, os.ErrNotExist) {
+			u = dburl.URL{Dialect: dburl.SQLite, Path: ":memory:"}
 		}
 	}
-	db, err := store.OpenSQL(url)
+	db, err := store.OpenSQL(u)
 	if err != nil {
 		return nil, err
 	}
-	return pin(ctx, db, store.IsPostgres(url))
+	return pin(ctx, db, u.Dialect == dburl.Postgres)
 }
 
 func pin(ctx context.Context, db *sql.DB, postgres bool) (*conn, error) {

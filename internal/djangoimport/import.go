@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -21,9 +22,11 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Options configure a run.
@@ -49,7 +52,9 @@ type Options struct {
 	// Report receives conflicts, warnings and the summary; Progress, when set, a progress line.
 	Report   io.Writer
 	Progress io.Writer
-	Now      func() time.Time
+	// Log receives the schema migrations applied to gojoser's database first (nil: none).
+	Log *slog.Logger
+	Now func() time.Time
 }
 
 // Counts are what happened to one kind of row.
@@ -95,14 +100,11 @@ func Run(ctx context.Context, targetURL string, opts Options) (*Summary, error) 
 	if opts.Argon2 == (password.Params{}) {
 		opts.Argon2 = password.DefaultParams()
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	if !opts.DryRun {
-		c, err := store.Open(targetURL)
-		if err != nil {
-			return nil, err
-		}
-		err = store.Migrate(ctx, c)
-		c.Close()
-		if err != nil {
+		if _, err := store.Migrate(ctx, targetURL, opts.Log); err != nil {
 			return nil, err
 		}
 	}
@@ -219,7 +221,7 @@ func (r *run) importRoles(ctx context.Context) error {
 		if m, ok := r.opts.RoleMap[g]; ok {
 			name = m
 		}
-		var errs validation.Errors
+		var errs drf.FieldErrors
 		if _, _, ok := roleName.Clean(&errs, "name", validation.Value{Set: true, S: name}); !ok {
 			r.sum.Roles.Conflicting++
 			r.out.conflict("group %q: %q is not a valid role name (letters, digits, _ . - only, at most 64); "+
@@ -242,7 +244,7 @@ func (r *run) importRoles(ctx context.Context) error {
 }
 
 // adminRole is the role Django's is_staff and is_superuser become.
-const adminRole = store.AdminRole
+const adminRole = viewer.AdminRole
 
 // stateOf is the gojoser state a Django user is imported as.
 func (r *run) stateOf(u djangoUser) userState {
@@ -372,7 +374,7 @@ func (r *run) user(u djangoUser, cur *gojoserUser, side map[int]sidecarRow, hold
 		r.sum.Users.Conflicting++
 		r.out.conflict("user %d %q: "+format, append([]any{u.ID, u.Username}, args...)...)
 	}
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	usernameRule.Clean(&errs, "username", validation.Value{Set: true, S: u.Username})
 	emailRule.Clean(&errs, "email", validation.Value{Set: true, S: u.Email})
 	if !errs.Empty() {

@@ -20,6 +20,7 @@ import (
 	"github.com/gojoser/gojoser/internal/djangoimport/djangotest"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // cheap is the argon2id cost the test servers run with (apitest's settings).
@@ -41,7 +42,11 @@ func run(t *testing.T, target string, opts djangoimport.Options) (*djangoimport.
 // counts are the row counts of gojoser's tables an import writes (-1: no such table).
 func counts(t *testing.T, url string) map[string]int {
 	t.Helper()
-	db, err := store.OpenSQL(url)
+	u, err := dburl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQL(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +141,8 @@ func TestImportDjango(t *testing.T) {
 }
 
 func testImport(t *testing.T, src, dst apitest.DB) {
-	from, m := djangotest.Make(t, src)
+	from := src.NewURL(t)
+	m := djangotest.Make(t, from)
 	target := dst.NewURL(t)
 	opts := djangoimport.Options{From: from, BatchSize: 4} // small batches: several of them, and ids across batch edges
 	n := len(m.Users)
@@ -430,7 +436,8 @@ func patchMe(t *testing.T, s *apitest.Server, token, body string) (int, string) 
 // TestImportConflicts: rows gojoser already has that no import wrote are never overwritten.
 func TestImportConflicts(t *testing.T) {
 	djangotest.Require(t)
-	from, m := djangotest.Make(t, apitest.DBs(t)[0])
+	from := apitest.DBs(t)[0].NewURL(t)
+	m := djangotest.Make(t, from)
 	apitest.EachDB(t, func(t *testing.T, dst apitest.DB) {
 		s := apitest.Start(t, dst, nil)
 		for _, name := range []string{"zed", "bob", "filler", "carol"} { // ids 1 to 4
@@ -468,7 +475,8 @@ func TestImportConflicts(t *testing.T) {
 // --user-table and --map; the profile field is reported, not dropped silently.
 func TestImportCustomUserModel(t *testing.T) {
 	djangotest.Require(t)
-	from, m := djangotest.Make(t, apitest.DBs(t)[0], "DJANGO_USER_MODEL=accounts.User")
+	from := apitest.DBs(t)[0].NewURL(t)
+	m := djangotest.Make(t, from, "DJANGO_USER_MODEL=accounts.User")
 	if m.UserTable != "accounts_user" {
 		t.Fatalf("user table %q", m.UserTable)
 	}

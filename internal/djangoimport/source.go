@@ -2,12 +2,13 @@ package djangoimport
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/tokens"
 )
 
 // source reads a Django database: the user table, groups, DRF tokens and SimpleJWT's blacklist app.
@@ -244,8 +245,7 @@ func readUser(v [12]any) (djangoUser, error) {
 		return fail("is_superuser", err)
 	}
 	if u.TokenKey != "" {
-		d := sha256.Sum256([]byte(u.TokenKey))
-		u.TokenDigest = d[:]
+		u.TokenDigest = tokens.Digest(u.TokenKey)
 	}
 	if u.TokenCreated, err = asTime(v[10]); err != nil {
 		return fail("token created", err)

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/drf/drfhttp"
 )
 
 //go:embed page swagger-ui
@@ -111,7 +113,7 @@ func newAsset(contentType string, raw, gz []byte) *asset {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeDetail(w, http.StatusMethodNotAllowed, `Method "`+r.Method+`" not allowed.`)
+		drfhttp.Error(w, drf.MethodNotAllowedFor(r.Method))
 		return
 	}
 	if r.URL.Path == "/docs" {
@@ -125,7 +127,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a, ok := h.assets[r.URL.Path]
 	if !ok {
-		writeDetail(w, http.StatusNotFound, "Not found.")
+		drfhttp.Error(w, drf.ErrNotFound)
 		return
 	}
 	hdr := w.Header()
@@ -143,7 +145,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			body, etag = a.gz, `"`+a.etag+`-gzip"`
 			hdr.Set("Content-Encoding", "gzip")
 		} else if body = a.inflated(); body == nil {
-			writeDetail(w, http.StatusInternalServerError, "A server error occurred.")
+			drfhttp.Error(w, drf.ErrServer)
 			return
 		}
 	}
@@ -195,12 +197,4 @@ func acceptsGzip(values []string) bool {
 		return gz == 1
 	}
 	return star == 1
-}
-
-// writeDetail writes a DRF-shaped error, as the API's own errors are.
-func writeDetail(w http.ResponseWriter, status int, detail string) {
-	body, _ := json.Marshal(map[string]string{"detail": detail})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(body)
 }

@@ -3,11 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gojoser/gojoser/gen/oas"
-	"github.com/gojoser/gojoser/internal/mail"
-	"github.com/gojoser/gojoser/internal/outbox"
-	"github.com/gojoser/gojoser/internal/reqbody"
 	"github.com/gojoser/gojoser/internal/users"
 )
 
@@ -17,7 +15,7 @@ type siteKey struct{}
 // EMAIL_FRONTEND_* settings override them.
 func withSite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := outbox.Site{Domain: r.Host, Protocol: "http"}
+		s := users.Site{Domain: r.Host, Protocol: "http"}
 		if r.TLS != nil {
 			s.Protocol = "https"
 		}
@@ -25,55 +23,48 @@ func withSite(next http.Handler) http.Handler {
 	})
 }
 
-func site(ctx context.Context) outbox.Site {
-	s, _ := ctx.Value(siteKey{}).(outbox.Site)
+func site(ctx context.Context) users.Site {
+	s, _ := ctx.Value(siteKey{}).(users.Site)
 	return s
 }
 
+// ApiRoot is DRF's DefaultRouter root: its one route, as an absolute link on the request's own site.
+func (h *Handler) ApiRoot(ctx context.Context) (oas.ApiRootRes, error) {
+	s := site(ctx)
+	return &oas.APIRoot{Users: url.URL{Scheme: s.Protocol, Host: s.Domain, Path: "/auth/users/"}}, nil
+}
+
 func (h *Handler) ActivateUser(ctx context.Context, req *oas.UIDTokenRequest) (oas.ActivateUserRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	if err := h.users.Activate(ctx, value(req.UID), value(req.Token), site(ctx)); err != nil {
 		return nil, err
 	}
 	return &oas.ActivateUserNoContent{}, nil
 }
 
-func (h *Handler) requestByEmail(ctx context.Context, kind mail.Kind, req *oas.EmailRequest) error {
-	if err := reqbody.Err(ctx); err != nil {
-		return err
-	}
-	return h.users.RequestByEmail(ctx, kind, value(req.Email), site(ctx))
-}
-
 func (h *Handler) ResendActivation(ctx context.Context, req *oas.EmailRequest) (oas.ResendActivationRes, error) {
-	if err := h.requestByEmail(ctx, mail.Activation, req); err != nil {
+	if err := h.users.RequestActivation(ctx, value(req.Email), site(ctx)); err != nil {
 		return nil, err
 	}
 	return &oas.ResendActivationNoContent{}, nil
 }
 
 func (h *Handler) ResetPassword(ctx context.Context, req *oas.EmailRequest) (oas.ResetPasswordRes, error) {
-	if err := h.requestByEmail(ctx, mail.PasswordReset, req); err != nil {
+	if err := h.users.RequestPasswordReset(ctx, value(req.Email), site(ctx)); err != nil {
 		return nil, err
 	}
 	return &oas.ResetPasswordNoContent{}, nil
 }
 
 func (h *Handler) ResetUsername(ctx context.Context, req *oas.EmailRequest) (oas.ResetUsernameRes, error) {
-	if err := h.requestByEmail(ctx, mail.UsernameReset, req); err != nil {
+	if err := h.users.RequestUsernameReset(ctx, value(req.Email), site(ctx)); err != nil {
 		return nil, err
 	}
 	return &oas.ResetUsernameNoContent{}, nil
 }
 
 func (h *Handler) SetPassword(ctx context.Context, req *oas.SetPasswordRequest) (oas.SetPasswordRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if err := reqbody.Err(ctx); err != nil {
 		return nil, err
 	}
 	err = h.users.SetPassword(ctx, v, users.SetPasswordInput{
@@ -87,9 +78,6 @@ func (h *Handler) SetPassword(ctx context.Context, req *oas.SetPasswordRequest) 
 }
 
 func (h *Handler) ResetPasswordConfirm(ctx context.Context, req *oas.ResetPasswordConfirmRequest) (oas.ResetPasswordConfirmRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	err := h.users.ResetPasswordConfirm(ctx, users.ResetPasswordConfirmInput{
 		UID: value(req.UID), Token: value(req.Token),
 		NewPassword: value(req.NewPassword), ReNewPassword: value(req.ReNewPassword),
@@ -101,11 +89,8 @@ func (h *Handler) ResetPasswordConfirm(ctx context.Context, req *oas.ResetPasswo
 }
 
 func (h *Handler) SetUsername(ctx context.Context, req *oas.SetUsernameRequest) (oas.SetUsernameRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if err := reqbody.Err(ctx); err != nil {
 		return nil, err
 	}
 	err = h.users.SetUsername(ctx, v, users.SetUsernameInput{
@@ -119,9 +104,6 @@ func (h *Handler) SetUsername(ctx context.Context, req *oas.SetUsernameRequest) 
 }
 
 func (h *Handler) ResetUsernameConfirm(ctx context.Context, req *oas.ResetUsernameConfirmRequest) (oas.ResetUsernameConfirmRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	err := h.users.ResetUsernameConfirm(ctx, users.ResetUsernameConfirmInput{
 		UID: value(req.UID), Token: value(req.Token),
 		NewUsername: value(req.NewUsername), ReNewUsername: value(req.ReNewUsername),
@@ -133,9 +115,6 @@ func (h *Handler) ResetUsernameConfirm(ctx context.Context, req *oas.ResetUserna
 }
 
 func (h *Handler) ConfirmEmailChange(ctx context.Context, req *oas.UIDTokenRequest) (oas.ConfirmEmailChangeRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	if err := h.users.ConfirmEmailChange(ctx, value(req.UID), value(req.Token)); err != nil {
 		return nil, err
 	}

@@ -3,9 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,70 +26,6 @@ var (
 
 const pw = "vQ7#kLm9zX"
 
-// clock is real time plus an offset the test can move forward, shared by the server and the test.
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.offset) }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
-
-type mailEnv struct {
-	*apitest.Server
-	mb    *apitest.Mailbox
-	clock *clock
-}
-
-func startMail(t *testing.T, db apitest.DB, settings map[string]string) *mailEnv {
-	t.Helper()
-	mb := apitest.NewMailbox(t)
-	env := map[string]string{}
-	for k, v := range mb.Settings() {
-		env[k] = v
-	}
-	for k, v := range settings {
-		env[k] = v
-	}
-	c := &clock{}
-	s := apitest.StartOn(t, db.NewURL(t), env, app.Options{Now: c.Now})
-	return &mailEnv{Server: s, mb: mb, clock: c}
-}
-
-// call posts body (JSON) to path and returns status and body.
-func (e *mailEnv) call(t *testing.T, method, path, body, token string) (int, string) {
-	t.Helper()
-	h := map[string]string{}
-	if token != "" {
-		h["Authorization"] = "Token " + token
-	}
-	ct := ""
-	if body != "" {
-		ct = "application/json"
-	}
-	res, b := e.Do(t, method, path, ct, body, h)
-	return res.StatusCode, string(b)
-}
-
-func (e *mailEnv) expect(t *testing.T, method, path, body, token string, status int, want string) {
-	t.Helper()
-	got, b := e.call(t, method, path, body, token)
-	if got != status || b != want {
-		t.Fatalf("%s %s %s\n got %d %s\nwant %d %s", method, path, body, got, b, status, want)
-	}
-}
-
-func register(t *testing.T, e *mailEnv, username, email string) {
-	t.Helper()
-	if status, body := e.call(t, "POST", "/auth/users/", fmt.Sprintf(`{"username":%q,"email":%q,"password":%q,"re_password":%q}`, username, email, pw, pw), ""); status != 201 {
-		t.Fatalf("register %s: %d %s", username, status, body)
-	}
-}
-
 // tamper changes the token's last hex digit.
 func tamper(token string) string {
 	last := token[len(token)-1]
@@ -109,13 +43,14 @@ const (
 )
 
 func TestActivation(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
-		status, body := e.call(t, "POST", "/auth/users/", `{"username":"carol","email":"carol@example.com","password":"`+pw+`","re_password":"`+pw+`"}`, "")
+		e := apitest.NewEnv(t, db, mainMail)
+		status, body := e.Call(t, "POST", "/auth/users/", `{"username":"carol","email":"carol@example.com","password":"`+pw+`","re_password":"`+pw+`"}`, "")
 		if status != 201 || body != `{"email":"carol@example.com","username":"carol","id":1}` {
 			t.Fatalf("register: %d %s", status, body)
 		}
-		m := e.mb.WaitFor(t, "carol@example.com", 1)[0]
+		m := e.Mailbox.WaitFor(t, "carol@example.com", 1)[0]
 		url, uid, token := m.Link(t)
 		if want := strings.TrimPrefix(e.URL, "http://"); !strings.HasPrefix(url, "http://"+want+"/#/activate/MQ/") || uid != "MQ" {
 			t.Fatalf("activation link %q", url)
@@ -124,72 +59,75 @@ func TestActivation(t *testing.T) {
 			t.Fatalf("mail is not multipart with the link in both parts: %q", m.Subject)
 		}
 		// An inactive account cannot log in.
-		e.expect(t, "POST", "/auth/token/login/", `{"username":"carol","password":"`+pw+`"}`, "", 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`)
+		e.Expect(t, "POST", "/auth/token/login/", `{"username":"carol","password":"`+pw+`"}`, "", 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`)
 		// Djoser accepts an activation token to reset a password; gojoser keeps flows apart.
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", fmt.Sprintf(`{"uid":%q,"token":%q,"new_password":"n3w-Passw0rd!","re_new_password":"n3w-Passw0rd!"}`, uid, token), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", fmt.Sprintf(`{"uid":%q,"token":%q,"new_password":"n3w-Passw0rd!","re_new_password":"n3w-Passw0rd!"}`, uid, token), "", 400, invalidToken)
 
-		e.expect(t, "POST", "/auth/users/activation/", `{}`, "", 400, `{"uid":["This field is required."],"token":["This field is required."]}`)
-		e.expect(t, "POST", "/auth/users/activation/", `{"uid":"","token":""}`, "", 400, `{"uid":["This field may not be blank."],"token":["This field may not be blank."]}`)
-		e.expect(t, "POST", "/auth/users/activation/", uidToken("Mg", "bad-token"), "", 400, invalidUID)   // user 2 does not exist
-		e.expect(t, "POST", "/auth/users/activation/", uidToken("!!", "bad-token"), "", 400, invalidUID)   // not base64
-		e.expect(t, "POST", "/auth/users/activation/", uidToken("YWJj", "bad-token"), "", 400, invalidUID) // "abc"
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, tamper(token)), "", 400, invalidToken)
-		e.expect(t, "GET", "/auth/users/activation/", "", "", 401, `{"detail":"Authentication credentials were not provided."}`)
+		e.Expect(t, "POST", "/auth/users/activation/", `{}`, "", 400, `{"uid":["This field is required."],"token":["This field is required."]}`)
+		e.Expect(t, "POST", "/auth/users/activation/", `{"uid":"","token":""}`, "", 400, `{"uid":["This field may not be blank."],"token":["This field may not be blank."]}`)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken("Mg", "bad-token"), "", 400, invalidUID)   // user 2 does not exist
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken("!!", "bad-token"), "", 400, invalidUID)   // not base64
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken("YWJj", "bad-token"), "", 400, invalidUID) // "abc"
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, tamper(token)), "", 400, invalidToken)
+		e.Expect(t, "GET", "/auth/users/activation/", "", "", 401, `{"detail":"Authentication credentials were not provided."}`)
 
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
-		if c := e.mb.WaitFor(t, "carol@example.com", 2)[1]; strings.Contains(c.Text, "/#/") {
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
+		if c := e.Mailbox.WaitFor(t, "carol@example.com", 2)[1]; strings.Contains(c.Text, "/#/") {
 			t.Fatalf("confirmation mail carries a link:\n%s", c.Text)
 		}
 		// Used: the account is active, so the link is stale.
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 403, `{"detail":"Stale token for given user."}`)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 403, `{"detail":"Stale token for given user."}`)
 		// After a login the link is simply invalid, as in Djoser.
 		e.Login(t, "carol", pw)
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
-		e.mb.Quiet(t, "carol@example.com", 2)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
+		e.Mailbox.Quiet(t, "carol@example.com", 2)
 	})
 }
 
 func TestActivationLinkExpires(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
-		register(t, e, "dora", "dora@example.com")
-		_, uid, token := e.mb.WaitFor(t, "dora@example.com", 1)[0].Link(t)
-		e.clock.Add(24*time.Hour + time.Second)
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
+		e := apitest.NewEnv(t, db, mainMail)
+		e.Register(t, "dora", "dora@example.com", pw)
+		_, uid, token := e.Mailbox.WaitFor(t, "dora@example.com", 1)[0].Link(t)
+		e.Clock.Advance(24*time.Hour + time.Second)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
 		// A new link from resend_activation works.
-		e.expect(t, "POST", "/auth/users/resend_activation/", `{"email":"dora@example.com"}`, "", 204, "")
-		_, uid, token = e.mb.WaitFor(t, "dora@example.com", 2)[1].Link(t)
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
+		e.Expect(t, "POST", "/auth/users/resend_activation/", `{"email":"dora@example.com"}`, "", 204, "")
+		_, uid, token = e.Mailbox.WaitFor(t, "dora@example.com", 2)[1].Link(t)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
 	})
 }
 
 func TestResendActivation(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
-		register(t, e, "erin", "erin@example.com")
-		e.mb.WaitFor(t, "erin@example.com", 1)
+		e := apitest.NewEnv(t, db, mainMail)
+		e.Register(t, "erin", "erin@example.com", pw)
+		e.Mailbox.WaitFor(t, "erin@example.com", 1)
 		for _, c := range []struct{ body, want string }{
 			{`{}`, `{"email":["This field is required."]}`},
 			{`{"email":""}`, `{"email":["This field may not be blank."]}`},
 			{`{"email":"nope"}`, `{"email":["Enter a valid email address."]}`},
 		} {
-			e.expect(t, "POST", "/auth/users/resend_activation/", c.body, "", 400, c.want)
+			e.Expect(t, "POST", "/auth/users/resend_activation/", c.body, "", 400, c.want)
 		}
 		// Known or not, the answer is the same.
-		e.expect(t, "POST", "/auth/users/resend_activation/", `{"email":"nobody@example.com"}`, "", 204, "")
-		e.expect(t, "POST", "/auth/users/resend_activation/", `{"email":"erin@example.com"}`, "", 204, "")
-		e.mb.WaitFor(t, "erin@example.com", 2)
-		e.mb.Quiet(t, "nobody@example.com", 0)
+		e.Expect(t, "POST", "/auth/users/resend_activation/", `{"email":"nobody@example.com"}`, "", 204, "")
+		e.Expect(t, "POST", "/auth/users/resend_activation/", `{"email":"erin@example.com"}`, "", 204, "")
+		e.Mailbox.WaitFor(t, "erin@example.com", 2)
+		e.Mailbox.Quiet(t, "nobody@example.com", 0)
 	})
 }
 
 func TestPasswordReset(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
+		e := apitest.NewEnv(t, db, mainMail)
 		admin, _ := e.Superuser(t, "frank", pw) // active, frank@example.com
 		_ = admin
-		e.expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
-		m := e.mb.WaitFor(t, "frank@example.com", 1)[0]
+		e.Expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
+		m := e.Mailbox.WaitFor(t, "frank@example.com", 1)[0]
 		url, uid, token := m.Link(t)
 		if !strings.Contains(url, "/#/password/reset/confirm/") || !strings.Contains(m.Text, "frank") {
 			t.Fatalf("reset mail: %s\n%s", url, m.Text)
@@ -198,75 +136,77 @@ func TestPasswordReset(t *testing.T) {
 			return fmt.Sprintf(`{"uid":%q,"token":%q,"new_password":%q,"re_new_password":%q}`, uid, token, p1, p2)
 		}
 		const newPW = "n3w-Passw0rd!"
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", `{}`, "", 400,
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", `{}`, "", 400,
 			`{"uid":["This field is required."],"token":["This field is required."],"new_password":["This field is required."],"re_new_password":["This field is required."]}`)
 		// Order: validators, then the retype check, then uid, then token.
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, "bad", "123", "123"), "", 400,
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, "bad", "123", "123"), "", 400,
 			`{"new_password":["This password is too short. It must contain at least 8 characters.","This password is too common.","This password is entirely numeric."]}`)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm("zz", "bad", newPW, newPW+"x"), "", 400,
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm("zz", "bad", newPW, newPW+"x"), "", 400,
 			`{"non_field_errors":["The two password fields didn't match."]}`)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm("zz", "bad", newPW, newPW), "", 400, invalidUID)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, "bad", newPW, newPW), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm("zz", "bad", newPW, newPW), "", 400, invalidUID)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, "bad", newPW, newPW), "", 400, invalidToken)
 		// A reset token does not activate or confirm anything else.
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
 		// gojoser checks similarity against the real user once the link is known to be good.
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, "frank@example", "frank@example"), "", 400,
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, "frank@example", "frank@example"), "", 400,
 			`{"new_password":["The password is too similar to the email address."]}`)
 
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, newPW, newPW), "", 204, "")
-		e.mb.WaitFor(t, "frank@example.com", 2) // password changed
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, newPW+"2", newPW+"2"), "", 400, invalidToken)
-		e.expect(t, "POST", "/auth/token/login/", `{"username":"frank","password":"`+pw+`"}`, "", 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, newPW, newPW), "", 204, "")
+		e.Mailbox.WaitFor(t, "frank@example.com", 2) // password changed
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, newPW+"2", newPW+"2"), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/token/login/", `{"username":"frank","password":"`+pw+`"}`, "", 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`)
 		e.Login(t, "frank", newPW)
 
 		// A login ends outstanding links; so does the passing of PASSWORD_RESET_LINK_LIFETIME.
-		e.expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
-		_, uid, token = e.mb.WaitFor(t, "frank@example.com", 3)[2].Link(t)
+		e.Expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
+		_, uid, token = e.Mailbox.WaitFor(t, "frank@example.com", 3)[2].Link(t)
 		e.Login(t, "frank", newPW)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, pw, pw), "", 400, invalidToken)
-		e.expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
-		_, uid, token = e.mb.WaitFor(t, "frank@example.com", 4)[3].Link(t)
-		e.clock.Add(time.Hour + time.Second)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, pw, pw), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, pw, pw), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_password/", `{"email":"frank@example.com"}`, "", 204, "")
+		_, uid, token = e.Mailbox.WaitFor(t, "frank@example.com", 4)[3].Link(t)
+		e.Clock.Advance(time.Hour + time.Second)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", confirm(uid, token, pw, pw), "", 400, invalidToken)
 	})
 }
 
 func TestResetRequestsDoNotRevealAccounts(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
+		e := apitest.NewEnv(t, db, mainMail)
 		e.Superuser(t, "gina", pw)
 		for _, path := range []string{"/auth/users/reset_password/", "/auth/users/reset_username/"} {
-			e.expect(t, "POST", path, `{"email":"gina@example.com"}`, "", 204, "")
-			e.expect(t, "POST", path, `{"email":"nobody@example.com"}`, "", 204, "")
-			e.expect(t, "POST", path, `{"email":"GINA@example.com"}`, "", 204, "") // exact match, as Django
+			e.Expect(t, "POST", path, `{"email":"gina@example.com"}`, "", 204, "")
+			e.Expect(t, "POST", path, `{"email":"nobody@example.com"}`, "", 204, "")
+			e.Expect(t, "POST", path, `{"email":"GINA@example.com"}`, "", 204, "") // exact match, as Django
 		}
-		e.mb.WaitFor(t, "gina@example.com", 2)
-		e.mb.Quiet(t, "gina@example.com", 2)
-		e.mb.Quiet(t, "nobody@example.com", 0)
+		e.Mailbox.WaitFor(t, "gina@example.com", 2)
+		e.Mailbox.Quiet(t, "gina@example.com", 2)
+		e.Mailbox.Quiet(t, "nobody@example.com", 0)
 		st, err := outbox.Stats(context.Background(), e.App.DB)
 		if err != nil || st.Sent != 2 || st.Skipped != 4 || st.Pending != 0 {
 			t.Fatalf("outbox %+v, %v", st, err)
 		}
 
-		alt := startMail(t, db, altMail)
+		alt := apitest.NewEnv(t, db, altMail)
 		alt.Superuser(t, "hugo", pw)
 		for _, path := range []string{"/auth/users/reset_password/", "/auth/users/reset_username/", "/auth/users/resend_activation/"} {
-			alt.expect(t, "POST", path, `{"email":"nobody@example.com"}`, "", 400, `["User with given email does not exist."]`)
+			alt.Expect(t, "POST", path, `{"email":"nobody@example.com"}`, "", 400, `["User with given email does not exist."]`)
 		}
-		alt.expect(t, "POST", "/auth/users/reset_password/", `{"email":"hugo@example.com"}`, "", 204, "")
-		alt.mb.WaitFor(t, "hugo@example.com", 1)
+		alt.Expect(t, "POST", "/auth/users/reset_password/", `{"email":"hugo@example.com"}`, "", 204, "")
+		alt.Mailbox.WaitFor(t, "hugo@example.com", 1)
 	})
 }
 
 func TestSharedEmailGetsEveryAccountItsMail(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, map[string]string{})
+		e := apitest.NewEnv(t, db, map[string]string{})
 		for _, name := range []string{"ivan", "ivy"} {
 			e.Register(t, name, "shared@example.com", pw)
 		}
 		// Djoser answers this with a 500 (MultipleObjectsReturned).
-		e.expect(t, "POST", "/auth/users/reset_password/", `{"email":"shared@example.com"}`, "", 204, "")
-		ms := e.mb.WaitFor(t, "shared@example.com", 2)
+		e.Expect(t, "POST", "/auth/users/reset_password/", `{"email":"shared@example.com"}`, "", 204, "")
+		ms := e.Mailbox.WaitFor(t, "shared@example.com", 2)
 		_, uid1, _ := ms[0].Link(t)
 		_, uid2, _ := ms[1].Link(t)
 		if uid1 == uid2 {
@@ -276,52 +216,54 @@ func TestSharedEmailGetsEveryAccountItsMail(t *testing.T) {
 }
 
 func TestSetPassword(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
+		e := apitest.NewEnv(t, db, mainMail)
 		e.Superuser(t, "jack", pw)
 		key := e.Login(t, "jack", pw)
 		other := e.Login(t, "jack", pw)
 		body := func(n, r, c string) string {
 			return fmt.Sprintf(`{"new_password":%q,"re_new_password":%q,"current_password":%q}`, n, r, c)
 		}
-		e.expect(t, "POST", "/auth/users/set_password/", `{}`, "", 401, `{"detail":"Authentication credentials were not provided."}`)
-		e.expect(t, "POST", "/auth/users/set_password/", `{}`, key, 400,
+		e.Expect(t, "POST", "/auth/users/set_password/", `{}`, "", 401, `{"detail":"Authentication credentials were not provided."}`)
+		e.Expect(t, "POST", "/auth/users/set_password/", `{}`, key, 400,
 			`{"new_password":["This field is required."],"re_new_password":["This field is required."],"current_password":["This field is required."]}`)
 		// A wrong current password is a field error, so it wins over the mismatch.
-		e.expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "other", "wrong"), key, 400, `{"current_password":["Invalid password."]}`)
-		e.expect(t, "POST", "/auth/users/set_password/", body("jack@example", "jack@example", pw), key, 400, `{"new_password":["The password is too similar to the email address."]}`)
-		e.expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "other", pw), key, 400, `{"non_field_errors":["The two password fields didn't match."]}`)
-		e.expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "n3w-Passw0rd!", pw), key, 204, "")
-		e.mb.WaitFor(t, "jack@example.com", 1)
+		e.Expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "other", "wrong"), key, 400, `{"current_password":["Invalid password."]}`)
+		e.Expect(t, "POST", "/auth/users/set_password/", body("jack@example", "jack@example", pw), key, 400, `{"new_password":["The password is too similar to the email address."]}`)
+		e.Expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "other", pw), key, 400, `{"non_field_errors":["The two password fields didn't match."]}`)
+		e.Expect(t, "POST", "/auth/users/set_password/", body("n3w-Passw0rd!", "n3w-Passw0rd!", pw), key, 204, "")
+		e.Mailbox.WaitFor(t, "jack@example.com", 1)
 		// LOGOUT_ON_PASSWORD_CHANGE: every device is logged out.
-		e.expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"Invalid token."}`)
-		e.expect(t, "GET", "/auth/users/me/", "", other, 401, `{"detail":"Invalid token."}`)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"Invalid token."}`)
+		e.Expect(t, "GET", "/auth/users/me/", "", other, 401, `{"detail":"Invalid token."}`)
 		e.Login(t, "jack", "n3w-Passw0rd!")
 	})
 }
 
 func TestUsernameFlows(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, mainMail)
+		e := apitest.NewEnv(t, db, mainMail)
 		e.Superuser(t, "kate", pw)
 		e.Superuser(t, "liam", pw)
 		key := e.Login(t, "kate", pw)
 		set := func(c, n, r string) string {
 			return fmt.Sprintf(`{"current_password":%q,"new_username":%q,"re_new_username":%q}`, c, n, r)
 		}
-		e.expect(t, "POST", "/auth/users/set_username/", `{}`, key, 400,
+		e.Expect(t, "POST", "/auth/users/set_username/", `{}`, key, 400,
 			`{"current_password":["This field is required."],"new_username":["This field is required."],"re_new_username":["This field is required."]}`)
-		e.expect(t, "POST", "/auth/users/set_username/", set("wrong", "kate", "x"), key, 400,
+		e.Expect(t, "POST", "/auth/users/set_username/", set("wrong", "kate", "x"), key, 400,
 			`{"current_password":["Invalid password."],"new_username":["A user with that username already exists."]}`)
-		e.expect(t, "POST", "/auth/users/set_username/", set(pw, "liam", "liam"), key, 400, `{"new_username":["A user with that username already exists."]}`)
-		e.expect(t, "POST", "/auth/users/set_username/", set(pw, "bad name", "bad name"), key, 400,
+		e.Expect(t, "POST", "/auth/users/set_username/", set(pw, "liam", "liam"), key, 400, `{"new_username":["A user with that username already exists."]}`)
+		e.Expect(t, "POST", "/auth/users/set_username/", set(pw, "bad name", "bad name"), key, 400,
 			`{"new_username":["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."]}`)
-		e.expect(t, "POST", "/auth/users/set_username/", set(pw, "katie", "katy"), key, 400, `{"non_field_errors":["The two username fields didn't match."]}`)
-		e.expect(t, "POST", "/auth/users/set_username/", set(pw, "katie", "katie"), key, 204, "")
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, `{"email":"kate@example.com","id":1,"username":"katie"}`) // tokens stay valid
+		e.Expect(t, "POST", "/auth/users/set_username/", set(pw, "katie", "katy"), key, 400, `{"non_field_errors":["The two username fields didn't match."]}`)
+		e.Expect(t, "POST", "/auth/users/set_username/", set(pw, "katie", "katie"), key, 204, "")
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, `{"email":"kate@example.com","id":1,"username":"katie"}`) // tokens stay valid
 
-		e.expect(t, "POST", "/auth/users/reset_username/", `{"email":"kate@example.com"}`, "", 204, "")
-		m := e.mb.WaitFor(t, "kate@example.com", 1)[0]
+		e.Expect(t, "POST", "/auth/users/reset_username/", `{"email":"kate@example.com"}`, "", 204, "")
+		m := e.Mailbox.WaitFor(t, "kate@example.com", 1)[0]
 		url, uid, token := m.Link(t)
 		if !strings.Contains(url, "/#/username/reset/confirm/") || !strings.Contains(m.Text, "katie") {
 			t.Fatalf("username reset mail: %s\n%s", url, m.Text)
@@ -330,73 +272,75 @@ func TestUsernameFlows(t *testing.T) {
 			return fmt.Sprintf(`{"uid":%q,"token":%q,"new_username":%q,"re_new_username":%q}`, uid, token, n, r)
 		}
 		// uid and token are not declared fields in Djoser here: no "required" errors for them.
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", `{}`, "", 400,
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", `{}`, "", 400,
 			`{"new_username":["This field is required."],"re_new_username":["This field is required."]}`)
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", `{"new_username":"kat","re_new_username":"kat"}`, "", 400, invalidUID)
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", confirm("zz", "bad", "kat", "kit"), "", 400, `{"non_field_errors":["The two username fields didn't match."]}`)
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, "bad", "kat", "kat"), "", 400, invalidToken)
-		e.expect(t, "POST", "/auth/users/reset_password_confirm/", fmt.Sprintf(`{"uid":%q,"token":%q,"new_password":"n3w-Passw0rd!","re_new_password":"n3w-Passw0rd!"}`, uid, token), "", 400, invalidToken)
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, token, "kat", "kat"), "", 204, "")
-		e.expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, token, "kit", "kit"), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", `{"new_username":"kat","re_new_username":"kat"}`, "", 400, invalidUID)
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", confirm("zz", "bad", "kat", "kit"), "", 400, `{"non_field_errors":["The two username fields didn't match."]}`)
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, "bad", "kat", "kat"), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_password_confirm/", fmt.Sprintf(`{"uid":%q,"token":%q,"new_password":"n3w-Passw0rd!","re_new_password":"n3w-Passw0rd!"}`, uid, token), "", 400, invalidToken)
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, token, "kat", "kat"), "", 204, "")
+		e.Expect(t, "POST", "/auth/users/reset_username_confirm/", confirm(uid, token, "kit", "kit"), "", 400, invalidToken)
 		e.Login(t, "kat", pw)
 
-		alt := startMail(t, db, altMail)
+		alt := apitest.NewEnv(t, db, altMail)
 		alt.Superuser(t, "mia", pw)
 		akey := alt.Login(t, "mia", pw)
-		alt.expect(t, "POST", "/auth/users/set_username/", `{"current_password":"`+pw+`","new_username":"mia2"}`, akey, 204, "")
-		if m := alt.mb.WaitFor(t, "mia@example.com", 1)[0]; !strings.Contains(m.Text, "mia2") {
+		alt.Expect(t, "POST", "/auth/users/set_username/", `{"current_password":"`+pw+`","new_username":"mia2"}`, akey, 204, "")
+		if m := alt.Mailbox.WaitFor(t, "mia@example.com", 1)[0]; !strings.Contains(m.Text, "mia2") {
 			t.Fatalf("username changed mail does not name the new username:\n%s", m.Text)
 		}
 	})
 }
 
 func TestEmailChange(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		// Djoser's behaviour: the change applies at once, the account is deactivated until the new
 		// address is activated, and the old token works again afterwards.
-		e := startMail(t, db, mainMail)
+		e := apitest.NewEnv(t, db, mainMail)
 		e.Superuser(t, "nina", pw)
 		key := e.Login(t, "nina", pw)
-		e.expect(t, "PATCH", "/auth/users/me/", `{"email":"nina@new.example"}`, key, 200, `{"email":"nina@new.example","id":1,"username":"nina"}`)
-		e.expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"User inactive or deleted."}`)
-		_, uid, token := e.mb.WaitFor(t, "nina@new.example", 1)[0].Link(t)
-		e.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, `{"email":"nina@new.example","id":1,"username":"nina"}`)
+		e.Expect(t, "PATCH", "/auth/users/me/", `{"email":"nina@new.example"}`, key, 200, `{"email":"nina@new.example","id":1,"username":"nina"}`)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"User inactive or deleted."}`)
+		_, uid, token := e.Mailbox.WaitFor(t, "nina@new.example", 1)[0].Link(t)
+		e.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 204, "")
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, `{"email":"nina@new.example","id":1,"username":"nina"}`)
 
 		// GOJOSER_EMAIL_CHANGE_CONFIRM: nothing changes until the new address confirms.
 		settings := map[string]string{"EMAIL_CHANGE_CONFIRM": "true"}
 		for k, v := range mainMail {
 			settings[k] = v
 		}
-		c := startMail(t, db, settings)
+		c := apitest.NewEnv(t, db, settings)
 		c.Superuser(t, "otto", pw)
 		ckey := c.Login(t, "otto", pw)
-		c.expect(t, "PUT", "/auth/users/me/", `{"email":"otto@new.example"}`, ckey, 200, `{"email":"otto@example.com","id":1,"username":"otto"}`)
-		c.expect(t, "GET", "/auth/users/me/", "", ckey, 200, `{"email":"otto@example.com","id":1,"username":"otto"}`)
-		notice := c.mb.WaitFor(t, "otto@example.com", 1)[0]
+		c.Expect(t, "PUT", "/auth/users/me/", `{"email":"otto@new.example"}`, ckey, 200, `{"email":"otto@example.com","id":1,"username":"otto"}`)
+		c.Expect(t, "GET", "/auth/users/me/", "", ckey, 200, `{"email":"otto@example.com","id":1,"username":"otto"}`)
+		notice := c.Mailbox.WaitFor(t, "otto@example.com", 1)[0]
 		if strings.Contains(notice.Text, "/#/") {
 			t.Fatalf("the notice to the old address carries a link:\n%s", notice.Text)
 		}
-		url, uid, token := c.mb.WaitFor(t, "otto@new.example", 1)[0].Link(t)
+		url, uid, token := c.Mailbox.WaitFor(t, "otto@new.example", 1)[0].Link(t)
 		if !strings.Contains(url, "/#/email/confirm/") {
 			t.Fatalf("confirm link %s", url)
 		}
-		c.expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
-		c.expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, tamper(token)), "", 400, invalidToken)
-		c.expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, token), "", 204, "")
-		c.expect(t, "GET", "/auth/users/me/", "", ckey, 200, `{"email":"otto@new.example","id":1,"username":"otto"}`)
-		c.expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, token), "", 400, invalidToken)
+		c.Expect(t, "POST", "/auth/users/activation/", uidToken(uid, token), "", 400, invalidToken)
+		c.Expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, tamper(token)), "", 400, invalidToken)
+		c.Expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, token), "", 204, "")
+		c.Expect(t, "GET", "/auth/users/me/", "", ckey, 200, `{"email":"otto@new.example","id":1,"username":"otto"}`)
+		c.Expect(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, token), "", 400, invalidToken)
 	})
 }
 
 func TestOutboxRetriesAndSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		// Temporary SMTP failures are retried.
-		e := startMail(t, db, map[string]string{"SEND_CONFIRMATION_EMAIL": "true"})
-		e.mb.FailNext(2)
+		e := apitest.NewEnv(t, db, map[string]string{"SEND_CONFIRMATION_EMAIL": "true"})
+		e.Mailbox.FailNext(2)
 		e.Register(t, "pia", "pia@example.com", pw)
-		e.mb.WaitFor(t, "pia@example.com", 1)
-		e.mb.Quiet(t, "pia@example.com", 1)
+		e.Mailbox.WaitFor(t, "pia@example.com", 1)
+		e.Mailbox.Quiet(t, "pia@example.com", 1)
 
 		// The mail server is down while mails are queued; the process stops and a new one, with
 		// the server back, delivers each queued mail exactly once.
@@ -423,8 +367,8 @@ func TestOutboxRetriesAndSurvivesRestart(t *testing.T) {
 		}
 
 		// After GOJOSER_EMAIL_MAX_ATTEMPTS a mail is marked failed.
-		f := startMail(t, db, map[string]string{"SEND_CONFIRMATION_EMAIL": "true", "EMAIL_MAX_ATTEMPTS": "2"})
-		f.mb.FailNext(100)
+		f := apitest.NewEnv(t, db, map[string]string{"SEND_CONFIRMATION_EMAIL": "true", "EMAIL_MAX_ATTEMPTS": "2"})
+		f.Mailbox.FailNext(100)
 		f.Register(t, "tom", "tom@example.com", pw)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
@@ -442,5 +386,3 @@ func TestOutboxRetriesAndSurvivesRestart(t *testing.T) {
 		}
 	})
 }
-
-var _ = http.MethodGet

@@ -13,6 +13,7 @@ import (
 // from its cache; revocations and changes made through node A must reach B at once (LISTEN/NOTIFY),
 // not after the cache TTL.
 func TestAuthCacheAcrossNodes(t *testing.T) {
+	t.Parallel()
 	var pg *apitest.DB
 	for _, db := range apitest.DBs(t) {
 		if db.Name == "postgres" {
@@ -24,89 +25,76 @@ func TestAuthCacheAcrossNodes(t *testing.T) {
 	}
 	url := pg.NewURL(t)
 	settings := map[string]string{"AUTH_CACHE_TTL": "1h"}
-	a := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
-	b := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
+	a := apitest.StartOn(t, url, settings, app.Options{})
+	b := apitest.StartOn(t, url, settings, app.Options{})
 	a.Register(t, "node", "node@example.com", pw)
 	_, rootKey := a.Superuser(t, "root", pw)
 	key := a.Login(t, "node", pw)
 	other := a.Login(t, "node", pw)
 	me := `{"email":"node@example.com","id":1,"username":"node"}`
-	b.expect(t, "GET", "/auth/users/me/", "", key, 200, me) // now cached on b
-	b.expect(t, "GET", "/auth/users/me/roles/", "", key, 200, `{"roles":[]}`)
+	b.Expect(t, "GET", "/auth/users/me/", "", key, 200, me) // now cached on b
+	b.Expect(t, "GET", "/auth/users/me/roles/", "", key, 200, `{"roles":[]}`)
 
-	a.expect(t, "PUT", "/auth/users/1/roles/admin/", "", rootKey, 204, "")
-	b.eventually(t, "a role grant reaching node b", "/auth/users/me/roles/", key, `{"roles":["admin"]}`)
+	a.Expect(t, "PUT", "/auth/users/1/roles/admin/", "", rootKey, 204, "")
+	b.Eventually(t, "a role grant reaching node b", "/auth/users/me/roles/", key, `{"roles":["admin"]}`)
 
-	a.expect(t, "PATCH", "/auth/users/me/", `{"email":"moved@example.com"}`, key, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
-	b.eventually(t, "an email change reaching node b", "/auth/users/me/", key, `{"email":"moved@example.com","id":1,"username":"node"}`)
+	a.Expect(t, "PATCH", "/auth/users/me/", `{"email":"moved@example.com"}`, key, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
+	b.Eventually(t, "an email change reaching node b", "/auth/users/me/", key, `{"email":"moved@example.com","id":1,"username":"node"}`)
 
-	a.expect(t, "POST", "/auth/token/logout/", "", key, 204, "")
-	b.eventually(t, "a logout reaching node b", "/auth/users/me/", key, `{"detail":"Invalid token."}`)
-	b.expect(t, "GET", "/auth/users/me/", "", other, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
+	a.Expect(t, "POST", "/auth/token/logout/", "", key, 204, "")
+	b.Eventually(t, "a logout reaching node b", "/auth/users/me/", key, `{"detail":"Invalid token."}`)
+	b.Expect(t, "GET", "/auth/users/me/", "", other, 200, `{"email":"moved@example.com","id":1,"username":"node"}`)
 
-	a.expect(t, "DELETE", "/auth/users/me/", `{"current_password":"`+pw+`"}`, other, 204, "")
-	b.eventually(t, "a deletion reaching node b", "/auth/users/me/", other, `{"detail":"Invalid token."}`)
-}
-
-// eventually GETs path with token until the body is want, for at most five seconds.
-func (e *mailEnv) eventually(t *testing.T, what, path, token, want string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, body := e.call(t, "GET", path, "", token)
-		if body == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %s, want %s", what, body, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	a.Expect(t, "DELETE", "/auth/users/me/", `{"current_password":"`+pw+`"}`, other, 204, "")
+	b.Eventually(t, "a deletion reaching node b", "/auth/users/me/", other, `{"detail":"Invalid token."}`)
 }
 
 // TestAuthCacheRefreshesTokensInUse: a token still in use past half the cache TTL is looked up again in
 // the background, so changes made behind the server's back (manual SQL, another process on SQLite)
 // reach it well before the TTL, while requests keep being answered from the cache.
 func TestAuthCacheRefreshesTokensInUse(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, map[string]string{"AUTH_CACHE_TTL": "10m"})
+		e := apitest.NewEnv(t, db, map[string]string{"AUTH_CACHE_TTL": "10m"})
 		e.Register(t, "fresh", "fresh@example.com", pw)
 		key := e.Login(t, "fresh", pw)
 		me := `{"email":"fresh@example.com","id":1,"username":"fresh"}`
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, me)
 
 		ctx := context.Background()
-		if err := e.App.DB.User.UpdateOneID(1).SetUsername("renamed").Exec(ctx); err != nil {
+		outsider := e.Outsider(t) // behind the server's back: around its invalidation hooks
+		if err := outsider.User.UpdateOneID(1).SetUsername("renamed").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me) // cached, not yet due
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, me) // cached, not yet due
 
-		e.clock.Add(6 * time.Minute) // past half the TTL, far from its end
-		e.eventually(t, "a rename behind the server's back", "/auth/users/me/", key, `{"email":"fresh@example.com","id":1,"username":"renamed"}`)
+		e.Clock.Advance(6 * time.Minute) // past half the TTL, far from its end
+		e.Eventually(t, "a rename behind the server's back", "/auth/users/me/", key, `{"email":"fresh@example.com","id":1,"username":"renamed"}`)
 
-		if err := e.App.DB.User.UpdateOneID(1).SetIsActive(false).Exec(ctx); err != nil {
+		if err := outsider.User.UpdateOneID(1).SetIsActive(false).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(6 * time.Minute)
-		e.eventually(t, "a deactivation behind the server's back", "/auth/users/me/", key, `{"detail":"User inactive or deleted."}`)
+		e.Clock.Advance(6 * time.Minute)
+		e.Eventually(t, "a deactivation behind the server's back", "/auth/users/me/", key, `{"detail":"User inactive or deleted."}`)
 	})
 }
 
 // TestAuthCacheWarmsOnStart: a node that starts (a deploy, a restart) loads the tokens used in the last
 // minutes into its cache, so their next requests do not all go to the database at once.
 func TestAuthCacheWarmsOnStart(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		url := db.NewURL(t)
 		settings := map[string]string{"AUTH_CACHE_TTL": "10m"}
-		a := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
+		a := apitest.StartOn(t, url, settings, app.Options{})
 		a.Register(t, "warm", "warm@example.com", pw)
 		used := a.Login(t, "warm", pw)
 		idle := a.Login(t, "warm", pw)
-		a.expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
+		a.Expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
 		a.Stop() // writes the token use on the way out
 
 		// idle was issued but never used since: a login does not count as a use.
-		b := &mailEnv{Server: apitest.StartOn(t, url, settings, app.Options{})}
+		b := apitest.StartOn(t, url, settings, app.Options{})
 		deadline := time.Now().Add(5 * time.Second)
 		for b.App.Cache.Len() < 1 {
 			if time.Now().After(deadline) {
@@ -115,10 +103,10 @@ func TestAuthCacheWarmsOnStart(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		// A rename behind the node's back shows which answers come from memory.
-		if err := b.App.DB.User.UpdateOneID(1).SetUsername("renamed").Exec(context.Background()); err != nil {
+		if err := b.Outsider(t).User.UpdateOneID(1).SetUsername("renamed").Exec(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		b.expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
-		b.expect(t, "GET", "/auth/users/me/", "", idle, 200, `{"email":"warm@example.com","id":1,"username":"renamed"}`)
+		b.Expect(t, "GET", "/auth/users/me/", "", used, 200, `{"email":"warm@example.com","id":1,"username":"warm"}`)
+		b.Expect(t, "GET", "/auth/users/me/", "", idle, 200, `{"email":"warm@example.com","id":1,"username":"renamed"}`)
 	})
 }

@@ -15,6 +15,7 @@ const (
 )
 
 func TestListAndDetailWithHideUsers(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, nil)
 		f := s.NewFixture(t)
@@ -57,14 +58,15 @@ func TestListAndDetailWithHideUsers(t *testing.T) {
 				Body: `{"current_password":"wrong"}`, Status: 400, Want: `{"current_password":["Invalid password."]}`},
 			{Name: "admin deletes another user", Method: "DELETE", Path: "/auth/users/{{bob.id}}/", Headers: tok("root"),
 				Body: `{"current_password":"` + apitest.Password + `"}`, Status: 204, Want: "", WantHeaders: map[string]string{"Content-Type": ""}},
-			{Name: "the deleted user's token is gone", Method: "GET", Path: "/auth/users/me/", Headers: tok("bob"),
+			{Name: "the deleted user's token is gone", Setup: apitest.UserDeleted("bob"), Method: "GET", Path: "/auth/users/me/", Headers: tok("bob"),
 				Status: 401, Want: `{"detail":"Invalid token."}`},
-			{Name: "the deleted user is gone", Method: "GET", Path: "/auth/users/{{bob.id}}/", Headers: tok("root"), Status: 404, Want: notFound},
+			{Name: "the deleted user is gone", Setup: apitest.UserDeleted("bob"), Method: "GET", Path: "/auth/users/{{bob.id}}/", Headers: tok("root"), Status: 404, Want: notFound},
 		})
 	})
 }
 
 func TestListAndDetailWithoutHideUsers(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, map[string]string{"HIDE_USERS": "false"})
 		f := s.NewFixture(t)
@@ -80,6 +82,7 @@ func TestListAndDetailWithoutHideUsers(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, nil)
 		f := s.NewFixture(t)
@@ -114,16 +117,17 @@ func TestMe(t *testing.T) {
 				Body: `{"current_password":"wrong"}`, Status: 400, Want: `{"current_password":["Invalid password."]}`},
 			{Name: "delete", Method: "DELETE", Path: "/auth/users/me/", Headers: tok("alice"),
 				Body: `{"current_password":"` + apitest.Password + `"}`, Status: 204, Want: "", WantHeaders: map[string]string{"Content-Type": ""}},
-			{Name: "the token died with the user", Method: "GET", Path: "/auth/users/me/", Headers: tok("alice"), Status: 401, Want: `{"detail":"Invalid token."}`},
-			{Name: "the user cannot log in", Method: "POST", Path: "/auth/token/login/", Body: `{"username":"alice","password":"` + apitest.Password + `"}`,
+			{Name: "the token died with the user", Setup: apitest.UserDeleted("alice"), Method: "GET", Path: "/auth/users/me/", Headers: tok("alice"), Status: 401, Want: `{"detail":"Invalid token."}`},
+			{Name: "the user cannot log in", Setup: apitest.UserDeleted("alice"), Method: "POST", Path: "/auth/token/login/", Body: `{"username":"alice","password":"` + apitest.Password + `"}`,
 				Status: 400, Want: `{"non_field_errors":["Unable to log in with provided credentials."]}`},
-			{Name: "the username is free again", Method: "POST", Path: "/auth/users/", Body: `{"username":"alice","password":"` + apitest.Password + `"}`,
+			{Name: "the username is free again", Setup: apitest.UserDeleted("alice"), Method: "POST", Path: "/auth/users/", Body: `{"username":"alice","password":"` + apitest.Password + `"}`,
 				Status: 201, AnyBody: true},
 		})
 	})
 }
 
 func TestRoutingAndFraming(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, nil)
 		f := s.NewFixture(t)

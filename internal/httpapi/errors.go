@@ -2,104 +2,58 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/ogen-go/ogen/ogenerrors"
 
-	"github.com/gojoser/gojoser/internal/auth"
-	"github.com/gojoser/gojoser/internal/reqbody"
-	"github.com/gojoser/gojoser/internal/users"
-	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/drf/drfhttp"
+	"github.com/gojoser/gojoser/internal/store"
 )
 
-// httpError is what a domain error becomes on the wire.
-type httpError struct {
-	status int
-	body   any // marshalled as JSON; key order matters, so field errors use *validation.Errors
-	// bearerRealm: SimpleJWT's own views answer 401 with WWW-Authenticate: Bearer realm="api".
-	bearerRealm bool
-}
-
-type detail struct {
-	Detail string `json:"detail"`
-}
-
-type nonField struct {
-	NonFieldErrors []string `json:"non_field_errors"`
-}
-
-// toHTTP is the one table that maps errors to responses. Everything not listed is a 500 whose cause is
-// logged and never sent.
-func toHTTP(err error) (httpError, bool) {
-	var (
-		verrs *validation.Errors
-		berr  *reqbody.Error
-		aerr  *auth.Error
-		jerr  *auth.BearerError
-		perr  *auth.PermissionError
-		derr  *ogenerrors.DecodeParamsError
-		rerr  *ogenerrors.DecodeRequestError
-	)
-	switch {
-	case errors.As(err, &verrs):
-		return httpError{status: http.StatusBadRequest, body: verrs}, true
-	case errors.As(err, &berr):
-		if berr.Detail != "" {
-			return httpError{status: berr.Status, body: detail{berr.Detail}}, true
-		}
-		return httpError{status: berr.Status, body: nonField{berr.NonFieldErrors}}, true
-	case errors.As(err, &jerr):
-		return httpError{status: http.StatusUnauthorized, body: jerr, bearerRealm: jerr.JWTView}, true
-	case errors.As(err, &aerr):
-		return httpError{status: http.StatusUnauthorized, body: detail{aerr.Detail}}, true
-	case errors.As(err, &perr):
-		return httpError{status: http.StatusForbidden, body: detail{perr.Detail}}, true
-	case errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied):
-		return httpError{status: http.StatusUnauthorized, body: detail{auth.ErrNotAuthenticated.Detail}}, true
-	case errors.As(err, new(users.EmailNotFoundError)):
-		// Djoser raises this outside is_valid(), so DRF renders a bare list, not an object.
-		return httpError{status: http.StatusBadRequest, body: []string{err.Error()}}, true
-	case errors.Is(err, users.ErrActivationDisabled):
-		return httpError{status: http.StatusBadRequest, body: detail{"Account activation is disabled."}}, true
-	case errors.Is(err, users.ErrNotFound):
-		return httpError{status: http.StatusNotFound, body: detail{"Not found."}}, true
-	case errors.As(err, &derr), errors.As(err, &rerr):
-		return httpError{status: http.StatusBadRequest, body: detail{"Malformed request."}}, true
-	}
-	return httpError{status: http.StatusInternalServerError, body: detail{"A server error occurred."}}, false
-}
-
-// errorHandler is the generated server's single exit for handler, security and decoding errors.
+// errorHandler is the generated server's single exit for handler, security and decoding errors. The
+// generated server's own failures are named in DRF's terms here; drf.Render then answers every error,
+// and an error it does not know is a 500 whose cause is logged and never sent.
 func errorHandler(log *slog.Logger) func(context.Context, http.ResponseWriter, *http.Request, error) {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			// The client went away; nobody is left to answer.
 			return
 		}
-		he, known := toHTTP(err)
-		if !known {
-			log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		}
-		if he.bearerRealm {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-		}
-		writeJSON(w, he.status, he.body)
+		writeError(ctx, log, w, r, err)
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
+// writeError answers err, logging what the client is not told: the cause of a 500, and of a 503.
+func writeError(ctx context.Context, log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	named := name(err)
+	if known := drfhttp.Error(w, named); !known {
+		log.ErrorContext(ctx, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if named != err && store.Unavailable(err) {
+		log.WarnContext(ctx, "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }
 
-func writeDetail(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, detail{msg})
+// unavailableRetryAfter is the Retry-After of a 503: about as long as a PostgreSQL restart takes.
+const unavailableRetryAfter = 5
+
+// name gives errors that are not drf's the name DRF would give them: a security requirement nobody
+// satisfied is NotAuthenticated, parameters or a body the generated server cannot decode are a
+// ParseError, and a database that cannot be reached is a 503 with Retry-After, never a 500.
+func name(err error) error {
+	var (
+		derr *ogenerrors.DecodeParamsError
+		rerr *ogenerrors.DecodeRequestError
+	)
+	switch {
+	case errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied):
+		return drf.ErrNotAuthenticated
+	case errors.As(err, &derr), errors.As(err, &rerr):
+		return drf.ErrMalformed
+	case store.Unavailable(err):
+		return drf.UnavailableFor(unavailableRetryAfter)
+	}
+	return err
 }

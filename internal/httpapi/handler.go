@@ -1,23 +1,23 @@
-// Package httpapi implements the generated oas.Handler: it converts between wire types and the
-// services, keeps DRF's pipeline order (permission before body errors) and maps every error to HTTP in
-// one table (errors.go).
+// Package httpapi is the HTTP adapter: it implements the generated oas.Handler by converting between
+// wire types and the services, adapts the authenticator to the generated security checks, keeps DRF's
+// pipeline order around the generated router (routes.go, compat.go) and hands every error to the one
+// table in internal/drf.
 package httpapi
 
 import (
 	"context"
-	"log/slog"
+	"net/http"
 
 	"github.com/gojoser/gojoser/gen/oas"
-	"github.com/gojoser/gojoser/internal/auth"
-	"github.com/gojoser/gojoser/internal/reqbody"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/users"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Handler serves the API operations.
 type Handler struct {
 	users *users.Service
-	log   *slog.Logger
 	jwks  []byte
 }
 
@@ -25,8 +25,8 @@ var _ oas.Handler = (*Handler)(nil)
 
 // NewHandler returns a Handler.
 // jwks is the JSON Web Key Set served at /.well-known/jwks.json.
-func NewHandler(u *users.Service, log *slog.Logger, jwks []byte) *Handler {
-	return &Handler{users: u, log: log, jwks: jwks}
+func NewHandler(u *users.Service, jwks []byte) *Handler {
+	return &Handler{users: u, jwks: jwks}
 }
 
 func value(o oas.OptNilString) validation.Value {
@@ -37,32 +37,45 @@ func toUser(u users.User) *oas.User {
 	return &oas.User{Email: u.Email, ID: int64(u.ID), Username: u.Username}
 }
 
-// viewer returns the authenticated requester. Operations that reach it declare security in the spec, so
+// requester returns the authenticated viewer. Operations that reach it declare security in the spec, so
 // the generated server has already refused anonymous requests; the check guards against a spec mistake.
-func viewer(ctx context.Context) (*auth.Viewer, error) {
-	if v := auth.FromContext(ctx); v != nil {
+func requester(ctx context.Context) (*viewer.Viewer, error) {
+	if v := viewer.FromContext(ctx); v != nil {
 		return v, nil
 	}
-	return nil, auth.ErrNotAuthenticated
+	return nil, drf.ErrNotAuthenticated
 }
 
-// target authorises an /auth/users/{id}/ request and only then surfaces a body error, in DRF's order.
-func (h *Handler) target(ctx context.Context, id string, a users.Action) (*auth.Viewer, int, error) {
-	v, err := viewer(ctx)
+// authorize resolves the {id} of /auth/users/{id}/ for the requester and action a.
+func (h *Handler) authorize(ctx context.Context, id string, a users.Action) (users.Subject, error) {
+	v, err := requester(ctx)
 	if err != nil {
-		return nil, 0, err
+		return users.Subject{}, err
 	}
-	uid, err := h.users.Target(ctx, v, id, a)
+	return h.users.Authorize(ctx, v, id, a)
+}
+
+// self is the requester's own account, for the /me/ endpoints.
+func self(ctx context.Context) (users.Subject, error) {
+	v, err := requester(ctx)
 	if err != nil {
-		return nil, 0, err
+		return users.Subject{}, err
 	}
-	return v, uid, reqbody.Err(ctx)
+	return users.Self(v), nil
+}
+
+// actionOf is the viewset action a detail route's method performs.
+func actionOf(method string) users.Action {
+	switch method {
+	case http.MethodPut, http.MethodPatch:
+		return users.Update
+	case http.MethodDelete:
+		return users.Destroy
+	}
+	return users.Retrieve
 }
 
 func (h *Handler) CreateUser(ctx context.Context, req *oas.UserCreateRequest) (oas.CreateUserRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	r, err := h.users.Register(ctx, users.RegisterInput{
 		Username: value(req.Username), Email: value(req.Email),
 		Password: value(req.Password), RePassword: value(req.RePassword),
@@ -78,7 +91,7 @@ func (h *Handler) CreateUser(ctx context.Context, req *oas.UserCreateRequest) (o
 }
 
 func (h *Handler) ListUsers(ctx context.Context) (oas.ListUsersRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +109,7 @@ func (h *Handler) ListUsers(ctx context.Context) (oas.ListUsersRes, error) {
 // GetMe answers from the authenticated viewer: it was resolved for this request (or served from the
 // auth cache, which every change to the user invalidates), so a second query would add nothing.
 func (h *Handler) GetMe(ctx context.Context) (oas.GetMeRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -104,14 +117,11 @@ func (h *Handler) GetMe(ctx context.Context) (oas.GetMeRes, error) {
 }
 
 func (h *Handler) updateMe(ctx context.Context, req *oas.UserUpdateRequest) (*oas.User, error) {
-	v, err := viewer(ctx)
+	me, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
-	u, err := h.users.Update(ctx, v.UserID, users.UpdateInput{Email: value(req.Email)}, site(ctx))
+	u, err := h.users.Update(ctx, me, users.UpdateInput{Email: value(req.Email)}, site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -127,25 +137,22 @@ func (h *Handler) PartialUpdateMe(ctx context.Context, req *oas.UserUpdateReques
 }
 
 func (h *Handler) DeleteMe(ctx context.Context, req *oas.UserDeleteRequest) (oas.DeleteMeRes, error) {
-	v, err := viewer(ctx)
+	me, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
-	if err := h.users.Delete(ctx, v, v.UserID, value(req.CurrentPassword)); err != nil {
+	if err := h.users.Delete(ctx, me, value(req.CurrentPassword)); err != nil {
 		return nil, err
 	}
 	return &oas.DeleteMeNoContent{}, nil
 }
 
 func (h *Handler) GetUser(ctx context.Context, p oas.GetUserParams) (oas.GetUserRes, error) {
-	_, id, err := h.target(ctx, p.ID, users.Retrieve)
+	t, err := h.authorize(ctx, p.ID, users.Retrieve)
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.users.Get(ctx, id)
+	u, err := h.users.Get(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +160,11 @@ func (h *Handler) GetUser(ctx context.Context, p oas.GetUserParams) (oas.GetUser
 }
 
 func (h *Handler) updateUser(ctx context.Context, req *oas.UserUpdateRequest, idParam string) (*oas.User, error) {
-	_, id, err := h.target(ctx, idParam, users.Update)
+	t, err := h.authorize(ctx, idParam, users.Update)
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.users.Update(ctx, id, users.UpdateInput{Email: value(req.Email)}, site(ctx))
+	u, err := h.users.Update(ctx, t, users.UpdateInput{Email: value(req.Email)}, site(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -173,20 +180,17 @@ func (h *Handler) PartialUpdateUser(ctx context.Context, req *oas.UserUpdateRequ
 }
 
 func (h *Handler) DeleteUser(ctx context.Context, req *oas.UserDeleteRequest, p oas.DeleteUserParams) (oas.DeleteUserRes, error) {
-	v, id, err := h.target(ctx, p.ID, users.Destroy)
+	t, err := h.authorize(ctx, p.ID, users.Destroy)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.users.Delete(ctx, v, id, value(req.CurrentPassword)); err != nil {
+	if err := h.users.Delete(ctx, t, value(req.CurrentPassword)); err != nil {
 		return nil, err
 	}
 	return &oas.DeleteUserNoContent{}, nil
 }
 
 func (h *Handler) TokenLogin(ctx context.Context, req *oas.TokenCreateRequest) (oas.TokenLoginRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	key, err := h.users.Login(ctx, users.LoginInput{
 		Username: value(req.Username), Password: value(req.Password), Label: value(req.Label),
 	})
@@ -197,7 +201,7 @@ func (h *Handler) TokenLogin(ctx context.Context, req *oas.TokenCreateRequest) (
 }
 
 func (h *Handler) TokenLogout(ctx context.Context) (oas.TokenLogoutRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +212,7 @@ func (h *Handler) TokenLogout(ctx context.Context) (oas.TokenLogoutRes, error) {
 }
 
 func (h *Handler) GetMyRoles(ctx context.Context) (oas.GetMyRolesRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +232,6 @@ func (h *Handler) ListRoles(ctx context.Context) (oas.ListRolesRes, error) {
 }
 
 func (h *Handler) CreateRole(ctx context.Context, req *oas.RoleCreateRequest) (oas.CreateRoleRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	name, err := h.users.CreateRole(ctx, value(req.Name))
 	if err != nil {
 		return nil, err
@@ -254,7 +255,7 @@ func (h *Handler) GrantRole(ctx context.Context, p oas.GrantRoleParams) (oas.Gra
 }
 
 func (h *Handler) RevokeRole(ctx context.Context, p oas.RevokeRoleParams) (oas.RevokeRoleRes, error) {
-	if err := h.users.Revoke(ctx, auth.FromContext(ctx), p.ID, p.Role); err != nil {
+	if err := h.users.Revoke(ctx, viewer.FromContext(ctx), p.ID, p.Role); err != nil {
 		return nil, err
 	}
 	return &oas.RevokeRoleNoContent{}, nil

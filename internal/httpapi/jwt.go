@@ -6,13 +6,9 @@ import (
 	"fmt"
 
 	"github.com/gojoser/gojoser/gen/oas"
-	"github.com/gojoser/gojoser/internal/reqbody"
 )
 
 func (h *Handler) JwtCreate(ctx context.Context, req *oas.JWTCreateRequest) (oas.JwtCreateRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	p, err := h.users.JWTCreate(ctx, value(req.Username), value(req.Password))
 	if err != nil {
 		return nil, err
@@ -21,9 +17,6 @@ func (h *Handler) JwtCreate(ctx context.Context, req *oas.JWTCreateRequest) (oas
 }
 
 func (h *Handler) JwtRefresh(ctx context.Context, req *oas.JWTRefreshRequest) (oas.JwtRefreshRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	p, err := h.users.JWTRefresh(ctx, value(req.Refresh))
 	if err != nil {
 		return nil, err
@@ -36,9 +29,6 @@ func (h *Handler) JwtRefresh(ctx context.Context, req *oas.JWTRefreshRequest) (o
 }
 
 func (h *Handler) JwtVerify(ctx context.Context, req *oas.JWTVerifyRequest) (oas.JwtVerifyRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	if err := h.users.JWTVerify(ctx, value(req.Token)); err != nil {
 		return nil, err
 	}
@@ -46,9 +36,6 @@ func (h *Handler) JwtVerify(ctx context.Context, req *oas.JWTVerifyRequest) (oas
 }
 
 func (h *Handler) JwtBlacklist(ctx context.Context, req *oas.JWTRefreshRequest) (oas.JwtBlacklistRes, error) {
-	if err := reqbody.Err(ctx); err != nil {
-		return nil, err
-	}
 	if err := h.users.JWTBlacklist(ctx, value(req.Refresh)); err != nil {
 		return nil, err
 	}

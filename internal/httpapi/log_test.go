@@ -1,38 +1,20 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gojoser/gojoser/internal/apitest"
 )
 
-// lockedBuffer is a log destination the logger's flushing goroutine and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Operators read the access log; it must say what happened to each request and never carry what a
 // client sent as a secret: the Authorization header, a password, a query string.
 func TestAccessLogNamesRequestsNotSecrets(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
-			var out lockedBuffer
+			t.Parallel()
+			var out apitest.Buffer
 			s, flush := apitest.StartLogged(t, apitest.DBs(t)[0], map[string]string{"LOG_FORMAT": format}, &out)
 			s.Register(t, "logan", "logan@example.com", apitest.Password)
 			key := s.Login(t, "logan", apitest.Password)

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/drf/drfhttp"
 )
 
 // wireWriter gives every response the framing Djoser clients see: a 401 always carries
@@ -53,7 +56,7 @@ func observe(log *slog.Logger, accessLog bool, next http.Handler) http.Handler {
 				}
 				log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				if ww.status == 0 {
-					writeDetail(ww, http.StatusInternalServerError, "A server error occurred.")
+					drfhttp.Error(ww, drf.ErrServer)
 				}
 			}
 			if accessLog {

@@ -25,11 +25,11 @@ func nilTime(t *time.Time) oas.NilDateTime {
 }
 
 func (h *Handler) ListMyTokens(ctx context.Context) (oas.ListMyTokensRes, error) {
-	v, err := viewer(ctx)
+	me, err := self(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ss, err := h.users.Sessions(ctx, v, v.UserID)
+	ss, err := h.users.Sessions(ctx, me)
 	if err != nil {
 		return nil, err
 	}
@@ -37,15 +37,11 @@ func (h *Handler) ListMyTokens(ctx context.Context) (oas.ListMyTokensRes, error)
 }
 
 func (h *Handler) ListUserTokens(ctx context.Context, p oas.ListUserTokensParams) (oas.ListUserTokensRes, error) {
-	v, err := viewer(ctx)
+	t, err := h.authorize(ctx, p.ID, users.Retrieve)
 	if err != nil {
 		return nil, err
 	}
-	id, err := h.users.UserExists(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	ss, err := h.users.Sessions(ctx, v, id)
+	ss, err := h.users.Sessions(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +49,7 @@ func (h *Handler) ListUserTokens(ctx context.Context, p oas.ListUserTokensParams
 }
 
 func (h *Handler) RevokeToken(ctx context.Context, p oas.RevokeTokenParams) (oas.RevokeTokenRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +60,7 @@ func (h *Handler) RevokeToken(ctx context.Context, p oas.RevokeTokenParams) (oas
 }
 
 func (h *Handler) LogoutAll(ctx context.Context) (oas.LogoutAllRes, error) {
-	v, err := viewer(ctx)
+	v, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -23,9 +23,10 @@ type session struct {
 	Current  bool    `json:"current"`
 }
 
-func (e *mailEnv) sessions(t *testing.T, path, key string) []session {
+// sessions GETs a session list with the token key.
+func sessions(t *testing.T, s *apitest.Server, path, key string) []session {
 	t.Helper()
-	status, body := e.call(t, "GET", path, "", key)
+	status, body := s.Call(t, "GET", path, "", key)
 	if status != 200 {
 		t.Fatalf("GET %s: %d %s", path, status, body)
 	}
@@ -37,13 +38,14 @@ func (e *mailEnv) sessions(t *testing.T, path, key string) []session {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, nil)
+		e := apitest.NewEnv(t, db, nil)
 		e.Register(t, "zoe", "zoe@example.com", pw)
 		e.Register(t, "abe", "abe@example.com", pw)
 		_, rootKey := e.Superuser(t, "root", pw)
 		login := func(user, label string) string {
-			status, body := e.call(t, "POST", "/auth/token/login/", fmt.Sprintf(`{"username":%q,"password":%q,"label":%q}`, user, pw, label), "")
+			status, body := e.Call(t, "POST", "/auth/token/login/", fmt.Sprintf(`{"username":%q,"password":%q,"label":%q}`, user, pw, label), "")
 			if status != 200 {
 				t.Fatalf("login: %d %s", status, body)
 			}
@@ -56,11 +58,11 @@ func TestSessions(t *testing.T) {
 		laptop, phone := login("zoe", "laptop"), login("zoe", "phone")
 		abe := login("abe", "")
 
-		ss := e.sessions(t, "/auth/token/", phone)
+		ss := sessions(t, e.Server, "/auth/token/", phone)
 		if len(ss) != 2 || ss[0].Label != "phone" || !ss[0].Current || ss[1].Label != "laptop" || ss[1].Current || ss[0].Expires != nil {
 			t.Fatalf("sessions %+v", ss)
 		}
-		status, body := e.call(t, "GET", "/auth/token/", "", phone)
+		status, body := e.Call(t, "GET", "/auth/token/", "", phone)
 		if strings.Contains(body, laptop) || strings.Contains(body, phone) || status != 200 {
 			t.Fatal("the session list shows a key")
 		}
@@ -69,32 +71,32 @@ func TestSessions(t *testing.T) {
 		if err := e.App.Auth.FlushTouches(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if ss := e.sessions(t, "/auth/token/", phone); ss[0].LastUsed == nil || ss[1].LastUsed != nil {
+		if ss := sessions(t, e.Server, "/auth/token/", phone); ss[0].LastUsed == nil || ss[1].LastUsed != nil {
 			t.Fatalf("last_used after a flush: %+v", ss)
 		}
-		abeID := e.sessions(t, "/auth/token/", abe)[0].ID
+		abeID := sessions(t, e.Server, "/auth/token/", abe)[0].ID
 
 		// Nobody sees or revokes another user's tokens, except an admin.
-		e.expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", abeID), "", phone, 404, `{"detail":"Not found."}`)
-		e.expect(t, "GET", "/auth/users/2/tokens/", "", phone, 403, `{"detail":"You do not have permission to perform this action."}`)
-		if got := e.sessions(t, "/auth/users/2/tokens/", rootKey); len(got) != 1 || got[0].ID != abeID {
+		e.Expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", abeID), "", phone, 404, `{"detail":"Not found."}`)
+		e.Expect(t, "GET", "/auth/users/2/tokens/", "", phone, 403, `{"detail":"You do not have permission to perform this action."}`)
+		if got := sessions(t, e.Server, "/auth/users/2/tokens/", rootKey); len(got) != 1 || got[0].ID != abeID {
 			t.Fatalf("admin view of abe's sessions: %+v", got)
 		}
-		e.expect(t, "GET", "/auth/users/99/tokens/", "", rootKey, 404, `{"detail":"Not found."}`)
-		e.expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", abeID), "", rootKey, 204, "")
-		e.expect(t, "GET", "/auth/users/me/", "", abe, 401, `{"detail":"Invalid token."}`)
+		e.Expect(t, "GET", "/auth/users/99/tokens/", "", rootKey, 404, `{"detail":"Not found."}`)
+		e.Expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", abeID), "", rootKey, 204, "")
+		e.Expect(t, "GET", "/auth/users/me/", "", abe, 401, `{"detail":"Invalid token."}`)
 
-		e.expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", laptopID), "", phone, 204, "")
-		e.expect(t, "GET", "/auth/users/me/", "", laptop, 401, `{"detail":"Invalid token."}`)
-		e.expect(t, "DELETE", "/auth/token/abc/", "", phone, 404, `{"detail":"Not found."}`)
+		e.Expect(t, "DELETE", fmt.Sprintf("/auth/token/%d/", laptopID), "", phone, 204, "")
+		e.Expect(t, "GET", "/auth/users/me/", "", laptop, 401, `{"detail":"Invalid token."}`)
+		e.Expect(t, "DELETE", "/auth/token/abc/", "", phone, 404, `{"detail":"Not found."}`)
 
 		// Log out everywhere: opaque tokens and JWT refresh tokens alike.
-		refresh, _ := e.pair(t, "zoe")
+		refresh, _ := pair(t, e.Server, "zoe", pw)
 		other := login("zoe", "tablet")
-		e.expect(t, "POST", "/auth/token/logoutall/", "", phone, 204, "")
-		e.expect(t, "GET", "/auth/users/me/", "", phone, 401, `{"detail":"Invalid token."}`)
-		e.expect(t, "GET", "/auth/users/me/", "", other, 401, `{"detail":"Invalid token."}`)
-		e.expectAuth(t, "/auth/jwt/refresh/", `{"refresh":"`+refresh+`"}`, 401, `{"detail":"Token is blacklisted","code":"token_not_valid"}`, realm)
+		e.Expect(t, "POST", "/auth/token/logoutall/", "", phone, 204, "")
+		e.Expect(t, "GET", "/auth/users/me/", "", phone, 401, `{"detail":"Invalid token."}`)
+		e.Expect(t, "GET", "/auth/users/me/", "", other, 401, `{"detail":"Invalid token."}`)
+		expectAuth(t, e.Server, "/auth/jwt/refresh/", `{"refresh":"`+refresh+`"}`, 401, `{"detail":"Token is blacklisted","code":"token_not_valid"}`, realm)
 
 		// The token routes keep Djoser's Allow header despite /auth/token/{id}/.
 		res, _ := e.Do(t, "GET", "/auth/token/login/", "", "", nil)
@@ -105,22 +107,23 @@ func TestSessions(t *testing.T) {
 }
 
 func TestTokenTTL(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
-		e := startMail(t, db, map[string]string{"TOKEN_TTL": "1h"})
+		e := apitest.NewEnv(t, db, map[string]string{"TOKEN_TTL": "1h"})
 		e.Register(t, "bea", "bea@example.com", pw)
 		key := e.Login(t, "bea", pw)
 		me := `{"email":"bea@example.com","id":1,"username":"bea"}`
-		if ss := e.sessions(t, "/auth/token/", key); ss[0].Expires == nil {
+		if ss := sessions(t, e.Server, "/auth/token/", key); ss[0].Expires == nil {
 			t.Fatalf("no expiry with GOJOSER_TOKEN_TTL: %+v", ss)
 		}
 		// Used within the hour, the token slides forward.
-		e.clock.Add(50 * time.Minute)
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me)
-		e.clock.Add(50 * time.Minute)
-		e.expect(t, "GET", "/auth/users/me/", "", key, 200, me)
+		e.Clock.Advance(50 * time.Minute)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, me)
+		e.Clock.Advance(50 * time.Minute)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 200, me)
 		// Unused for an hour, it expires.
-		e.clock.Add(61 * time.Minute)
-		e.expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"Invalid token."}`)
+		e.Clock.Advance(61 * time.Minute)
+		e.Expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"Invalid token."}`)
 	})
 }
 
@@ -134,6 +137,7 @@ func (s tokenSource) TokenAuth(context.Context, oas.OperationName) (oas.TokenAut
 // TestGeneratedClient drives the server with the ogen client generated from the same spec, as an
 // API-first Go consumer would.
 func TestGeneratedClient(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, nil)
 		ctx := context.Background()
@@ -177,6 +181,7 @@ func TestGeneratedClient(t *testing.T) {
 }
 
 func TestDocsAndCORS(t *testing.T) {
+	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		s := apitest.Start(t, db, map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example"})
 		res, body := s.Do(t, "GET", "/openapi.yaml", "", "", nil)
@@ -207,6 +212,7 @@ func TestDocsAndCORS(t *testing.T) {
 }
 
 func TestStaticDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html><title>app</title>"), 0o644); err != nil {
 		t.Fatal(err)

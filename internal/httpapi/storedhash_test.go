@@ -17,7 +17,7 @@ func TestUnreadableStoredHashIsLoggedNotShown(t *testing.T) {
 		"pbkdf2_sha256$260000$salt$c2VjcmV0LWhhc2gtbWF0ZXJpYWw=", // a 22-byte key: Django never wrote it
 		"plaintext-Password-9",
 	} {
-		var out lockedBuffer
+		var out apitest.Buffer
 		s, flush := apitest.StartLogged(t, apitest.DBs(t)[0], nil, &out)
 		id := s.Register(t, "hashy", "hashy@example.com", apitest.Password)
 		if err := s.App.DB.User.UpdateOneID(id).SetPassword(stored).Exec(context.Background()); err != nil {

@@ -1,13 +1,15 @@
 package jwt
 
+import "github.com/gojoser/gojoser/internal/drf"
+
 // CodeTokenNotValid is the "code" SimpleJWT sends with every token failure.
-const CodeTokenNotValid = "token_not_valid"
+const CodeTokenNotValid = drf.CodeJWTTokenNotValid
 
 // SimpleJWT 5.2.2's messages. Expiry is not told apart from other failures: PyJWT raises it first and
 // SimpleJWT reports every PyJWT error as MessageInvalid.
 const (
-	MessageInvalid   = "Token is invalid or expired"
-	MessageWrongType = "Token has wrong type"
+	MessageInvalid   = drf.MsgJWTInvalid
+	MessageWrongType = drf.MsgJWTWrongType
 )
 
 // Error is a token that failed verification. Code and Message are safe to send; Cause says why, for

@@ -1,37 +1,19 @@
-package logging
+package logging_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/apitest"
+	"github.com/gojoser/gojoser/internal/logging"
 )
 
-// syncBuffer is the log destination; the ticker writes from its own goroutine.
-type syncBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	writes int
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.writes++
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestWarningsAreWrittenAtOnceInfoSoonAfter(t *testing.T) {
-	var out syncBuffer
-	log, flush := New(slog.LevelInfo, "text", &out)
+	var out apitest.Buffer
+	log, flush := logging.New(slog.LevelInfo, "text", &out)
 	defer flush()
 
 	log.Info("request", "path", "/auth/users/me/")
@@ -44,18 +26,18 @@ func TestWarningsAreWrittenAtOnceInfoSoonAfter(t *testing.T) {
 	if strings.Contains(out.String(), "second request") {
 		t.Fatalf("an info line was written at once, not buffered")
 	}
-	deadline := time.Now().Add(20 * FlushEvery)
+	deadline := time.Now().Add(20 * logging.FlushEvery)
 	for !strings.Contains(out.String(), "second request") {
 		if time.Now().After(deadline) {
-			t.Fatalf("info line still buffered after %v", 20*FlushEvery)
+			t.Fatalf("info line still buffered after %v", 20*logging.FlushEvery)
 		}
-		time.Sleep(FlushEvery / 4)
+		time.Sleep(logging.FlushEvery / 4)
 	}
 }
 
 func TestFlushWritesEverythingAndLinesStayWhole(t *testing.T) {
-	var out syncBuffer
-	log, flush := New(slog.LevelInfo, "json", &out)
+	var out apitest.Buffer
+	log, flush := logging.New(slog.LevelInfo, "json", &out)
 	long := strings.Repeat("x", 100<<10) // larger than the buffer
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -82,14 +64,14 @@ func TestFlushWritesEverythingAndLinesStayWhole(t *testing.T) {
 			t.Fatalf("a line was split or interleaved: %.80q...", l)
 		}
 	}
-	if out.writes >= len(lines) {
-		t.Fatalf("%d writes for %d lines: not buffered", out.writes, len(lines))
+	if out.Writes() >= len(lines) {
+		t.Fatalf("%d writes for %d lines: not buffered", out.Writes(), len(lines))
 	}
 }
 
 func TestLevelIsHonoured(t *testing.T) {
-	var out syncBuffer
-	log, flush := New(slog.LevelWarn, "text", &out)
+	var out apitest.Buffer
+	log, flush := logging.New(slog.LevelWarn, "text", &out)
 	log.Info("hidden")
 	log.Error("shown")
 	flush()

@@ -15,7 +15,7 @@ import (
 // core's own cache. Go's scheduler preempts a long-running goroutine every 10 ms and may resume it on
 // another thread, and so another core, with a cold cache: in a PostgreSQL login storm on 2 cores each
 // login cost ~20 % more CPU than a hash on an idle machine. Keeping the hash on one thread and that
-// thread on one CPU removes most of it (README, "Performance", has the figures).
+// thread on one CPU removes most of it (bench/README.md, "Results of 2026-11-23", has the figures).
 type slot struct {
 	argon2id.Buffer
 	cpu     int          // -1: do not pin

@@ -10,15 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
-)
 
-// Django's messages, verbatim (English, as the reference server sends them).
-const (
-	msgTooShort       = "This password is too short. It must contain at least 8 characters."
-	msgTooCommon      = "This password is too common."
-	msgEntirelyNumber = "This password is entirely numeric."
-	msgSimilarUser    = "The password is too similar to the username."
-	msgSimilarEmail   = "The password is too similar to the email address."
+	"github.com/gojoser/gojoser/internal/drf"
 )
 
 const (
@@ -39,13 +32,13 @@ func Validate(password string, user *UserAttrs) []string {
 	var msgs []string
 	// Python's len counts code points.
 	if utf8.RuneCountInString(password) < minLength {
-		msgs = append(msgs, msgTooShort)
+		msgs = append(msgs, drf.MsgPasswordTooShort)
 	}
 	if isCommon(password) {
-		msgs = append(msgs, msgTooCommon)
+		msgs = append(msgs, drf.MsgPasswordTooCommon)
 	}
 	if isNumeric(password) {
-		msgs = append(msgs, msgEntirelyNumber)
+		msgs = append(msgs, drf.MsgPasswordEntirelyNumber)
 	}
 	if user != nil {
 		// Django raises on the first similar attribute, so at most one
@@ -53,9 +46,9 @@ func Validate(password string, user *UserAttrs) []string {
 		pw := splitRunes(pyLower(password))
 		switch {
 		case tooSimilar(pw, user.Username):
-			msgs = append(msgs, msgSimilarUser)
+			msgs = append(msgs, drf.MsgPasswordSimilarUser)
 		case tooSimilar(pw, user.Email):
-			msgs = append(msgs, msgSimilarEmail)
+			msgs = append(msgs, drf.MsgPasswordSimilarEmail)
 		}
 	}
 	return msgs

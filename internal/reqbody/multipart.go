@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"html"
 	"strings"
+
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/validation"
 )
 
 // parseMultipart ports Django 3.2's MultiPartParser as DRF's MultiPartParser drives it, instead of using
@@ -104,7 +107,7 @@ func parseMultipart(contentType string, body []byte, codec pyCodec) (*object, *E
 	// DRF merges request.FILES into request.data with MultiValueDict.update, which appends: a key that is
 	// also a plain field keeps its position but now yields the UploadedFile.
 	for _, k := range fileKeys {
-		post.set(k, jsonString(NotAString))
+		post.set(k, jsonString(validation.NotAString))
 	}
 	return post, nil
 }
@@ -115,7 +118,7 @@ type partHeader struct {
 }
 
 func multipartError(msg string) *Error {
-	return &Error{Status: 400, Detail: "Multipart form parse error - " + msg}
+	return &Error{Status: 400, Detail: drf.MsgMultipartParseErrorPrefix + msg}
 }
 
 // validBoundary is cgi.valid_boundary, re.match("^[ -~]{0,200}[!-~]$", b): 1 to 201 printable ASCII

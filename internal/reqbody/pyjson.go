@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/gojoser/gojoser/internal/validation"
 )
 
 // A port of CPython's json.loads (Lib/json/decoder.py around the C scanner of Modules/_json.c), called
@@ -138,7 +140,7 @@ func (s *jsonScanner) run() (pyKind, *jsonError) {
 			case c == '{':
 				j := s.ws(i + 1)
 				if j < n && b[j] == '}' {
-					emit(kindDict, jsonString(NotAString))
+					emit(kindDict, jsonString(validation.NotAString))
 					i, st = j+1, stAfter
 					continue
 				}
@@ -148,7 +150,7 @@ func (s *jsonScanner) run() (pyKind, *jsonError) {
 			case c == '[':
 				j := s.ws(i + 1)
 				if j < n && b[j] == ']' {
-					emit(kindList, jsonString(NotAString))
+					emit(kindList, jsonString(validation.NotAString))
 					i, st = j+1, stAfter
 					continue
 				}
@@ -160,11 +162,11 @@ func (s *jsonScanner) run() (pyKind, *jsonError) {
 				i, st = i+4, stAfter
 				continue
 			case c == 't' && i+3 < n && string(b[i+1:i+4]) == "rue":
-				emit(kindBool, jsonString(NotAString))
+				emit(kindBool, jsonString(validation.NotAString))
 				i, st = i+4, stAfter
 				continue
 			case c == 'f' && i+4 < n && string(b[i+1:i+5]) == "alse":
-				emit(kindBool, jsonString(NotAString))
+				emit(kindBool, jsonString(validation.NotAString))
 				i, st = i+5, stAfter
 				continue
 			case c == 'N' && i+2 < n && string(b[i+1:i+3]) == "aN",
@@ -244,9 +246,9 @@ func (s *jsonScanner) run() (pyKind, *jsonError) {
 				stack = stack[:len(stack)-1]
 				i++
 				if obj {
-					emit(kindDict, jsonString(NotAString))
+					emit(kindDict, jsonString(validation.NotAString))
 				} else {
-					emit(kindList, jsonString(NotAString))
+					emit(kindList, jsonString(validation.NotAString))
 				}
 				continue
 			}

@@ -16,16 +16,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-)
 
-// NotAString replaces any JSON value that DRF's CharField would reject with "Not a valid string."
-// (true/false, arrays, objects, and uploaded files in multipart). Validation code checks for it.
-const NotAString = "\x00gojoser:not-a-string\x00"
+	"github.com/gojoser/gojoser/internal/drf"
+)
 
 // MaxBytes is the largest body read (2.5 MB, Django's DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440).
 const MaxBytes = 2621440
 
-// Error is a DRF-shaped body error. Exactly one of Detail / NonFieldErrors is set.
+// Error is a DRF-shaped body error. Exactly one of Detail / NonFieldErrors is set. Status names the DRF
+// exception it is (ParseError 400, RequestTooLarge 413, UnsupportedMediaType 415); Unwrap gives that
+// exception as a drf error, whose status drf.Render chooses like every other's.
 type Error struct {
 	Status         int      // 400, 413 or 415
 	Detail         string   // rendered as {"detail": "..."}
@@ -37,6 +37,19 @@ func (e *Error) Error() string {
 		return e.Detail
 	}
 	return strings.Join(e.NonFieldErrors, " ")
+}
+
+// Unwrap is e as drf knows it.
+func (e *Error) Unwrap() error {
+	switch {
+	case len(e.NonFieldErrors) > 0:
+		return drf.Field(drf.NonField, e.NonFieldErrors...)
+	case e.Status == http.StatusRequestEntityTooLarge:
+		return drf.TooLarge()
+	case e.Status == http.StatusUnsupportedMediaType:
+		return &drf.Error{Kind: drf.UnsupportedMediaType, Detail: e.Detail}
+	}
+	return drf.ParseError(e.Detail)
 }
 
 type ctxKey struct{}
@@ -90,13 +103,13 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, tooLarge()
 		}
-		return nil, &Error{Status: http.StatusBadRequest, Detail: "Request body could not be read."}
+		return nil, &Error{Status: http.StatusBadRequest, Detail: drf.MsgBodyUnreadable}
 	}
 	return body, nil
 }
 
 func tooLarge() *Error {
-	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "Request body is too large."}
+	return &Error{Status: http.StatusRequestEntityTooLarge, Detail: drf.MsgBodyTooLarge}
 }
 
 // Err returns the stored *Error for this request, or nil.
@@ -156,7 +169,7 @@ func normalize(contentType string, body []byte) (out []byte, form bool, err *Err
 	}
 	return nil, false, &Error{
 		Status: http.StatusUnsupportedMediaType,
-		Detail: fmt.Sprintf("Unsupported media type \"%s\" in request.", latin1(contentType)),
+		Detail: drf.UnsupportedMedia(latin1(contentType)).Detail,
 	}
 }
 
@@ -207,12 +220,9 @@ func normalizeJSON(body []byte, codec pyCodec) ([]byte, *Error) {
 	case kindDict:
 		return members.marshal(), nil
 	case kindNone:
-		return nil, &Error{Status: http.StatusBadRequest, NonFieldErrors: []string{"No data provided"}}
+		return nil, &Error{Status: http.StatusBadRequest, NonFieldErrors: []string{drf.MsgNoData}}
 	}
-	return nil, &Error{
-		Status:         http.StatusBadRequest,
-		NonFieldErrors: []string{"Invalid data. Expected a dictionary, but got " + pyTypeName[kind] + "."},
-	}
+	return nil, &Error{Status: http.StatusBadRequest, NonFieldErrors: []string{drf.ExpectedDict(pyTypeName[kind])}}
 }
 
 // decodeJSONStream is codecs.getreader(codec)(stream).read(), which DRF feeds to json.load: the body as
@@ -245,5 +255,5 @@ func decodeJSONStream(body []byte, codec pyCodec) ([]byte, error) {
 }
 
 func jsonParseError(msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Detail: "JSON parse error - " + msg}
+	return &Error{Status: http.StatusBadRequest, Detail: drf.MsgJSONParseErrorPrefix + msg}
 }

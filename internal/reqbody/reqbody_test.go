@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gojoser/gojoser/internal/reqbody"
+	"github.com/gojoser/gojoser/internal/validation"
 )
 
 // A normCase is one call of Normalize. On success want is the canonical JSON, where the token NAS stands
@@ -493,8 +494,8 @@ func short(s string) string {
 
 func TestNotAStringSpelling(t *testing.T) {
 	var s string
-	if err := json.Unmarshal([]byte(nasJSON), &s); err != nil || s != reqbody.NotAString {
-		t.Fatalf("nasJSON %s does not spell NotAString %q", nasJSON, reqbody.NotAString)
+	if err := json.Unmarshal([]byte(nasJSON), &s); err != nil || s != validation.NotAString {
+		t.Fatalf("nasJSON %s does not spell NotAString %q", nasJSON, validation.NotAString)
 	}
 }
 

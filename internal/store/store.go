@@ -1,5 +1,6 @@
 // Package store opens the database behind Ent: an embedded SQLite file by default, PostgreSQL through
-// pgx in production. It also owns schema migration and the transaction helper services use.
+// pgx in production. It also applies the versioned schema migrations (see migrate.go) and owns the
+// transaction helper services use.
 package store
 
 import (
@@ -8,79 +9,74 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite", pure Go
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/meta"
-	"github.com/gojoser/gojoser/ent/role"
 	_ "github.com/gojoser/gojoser/ent/runtime" // schema defaults and hooks
+	"github.com/gojoser/gojoser/internal/store/dburl"
+	"github.com/gojoser/gojoser/internal/store/migrations"
 )
 
-// AdminRole is the built-in role that makes a user staff in Djoser's sense.
-const AdminRole = "admin"
-
-// Open connects to databaseURL ("sqlite:<path>" or "postgres://...") and returns an Ent client.
+// Open connects to databaseURL ("sqlite:<path>" or "postgres://...") and returns an Ent client. It does
+// not touch the database; Migrate, which runs first, reports a database that cannot be reached.
 func Open(databaseURL string) (*ent.Client, error) {
-	drv, err := openDriver(databaseURL)
+	u, err := dburl.Parse(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("GOJOSER_DATABASE_URL %w", err)
+	}
+	db, err := OpenSQL(u)
 	if err != nil {
 		return nil, err
 	}
-	return ent.NewClient(ent.Driver(drv)), nil
-}
-
-func openDriver(databaseURL string) (*entsql.Driver, error) {
-	switch {
-	case strings.HasPrefix(databaseURL, "sqlite:"):
-		db, err := sql.Open("sqlite", sqliteDSN(strings.TrimPrefix(databaseURL, "sqlite:")))
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
-		return entsql.OpenDB(dialect.SQLite, db), nil
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		db, err := sql.Open("pgx", databaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
-		}
+	if u.Dialect == dburl.Postgres {
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(32)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		return entsql.OpenDB(dialect.Postgres, db), nil
 	}
-	return nil, fmt.Errorf("unsupported database URL scheme (want sqlite: or postgres://)")
+	return ent.NewClient(ent.Driver(entsql.OpenDB(migrations.EntDialect(u.Dialect), db))), nil
 }
 
-// sqliteDSN puts the pragmas in the DSN so that every pooled connection gets them, not only the first.
-// _txlock=immediate takes the write lock at BEGIN: concurrent writers then wait on busy_timeout instead of
-// failing with SQLITE_BUSY when a read transaction tries to upgrade.
-func sqliteDSN(path string) string {
-	path = strings.TrimPrefix(path, "//")
-	q := url.Values{}
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+// OpenSQL opens u with the driver and the settings gojoser uses, for tools that need plain SQL.
+func OpenSQL(u dburl.URL) (*sql.DB, error) {
+	if u.Dialect == dburl.SQLite {
+		return sql.Open("sqlite", u.SQLiteDSN())
+	}
+	return sql.Open("pgx", u.Raw)
 }
 
-// Migrate creates or upgrades the schema and the built-in roles. It is idempotent.
-func Migrate(ctx context.Context, c *ent.Client) error {
-	if err := c.Schema.Create(ctx); err != nil {
-		return fmt.Errorf("migrate schema: %w", err)
+// connect opens u and checks that the database answers, explaining the usual reasons it does not.
+func connect(ctx context.Context, u dburl.URL) (*sql.DB, error) {
+	db, err := OpenSQL(u)
+	if err != nil {
+		return nil, fmt.Errorf("GOJOSER_DATABASE_URL: %w", err)
 	}
-	err := c.Role.Create().SetName(AdminRole).OnConflictColumns(role.FieldName).DoNothing().Exec(ctx)
-	// DoNothing reports sql.ErrNoRows on some dialects when the row already exists.
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("create built-in roles: %w", err)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, describeConnectError(u, err)
 	}
-	return nil
+	return db, nil
+}
+
+func describeConnectError(u dburl.URL, err error) error {
+	if u.Dialect == dburl.SQLite {
+		return fmt.Errorf("GOJOSER_DATABASE_URL: cannot open the SQLite database %q (does its directory exist, and may "+
+			"gojoser write there?): %w", u.Path, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "3D000" /* invalid_catalog_name */ {
+		if c, perr := pgx.ParseConfig(u.Raw); perr == nil {
+			return fmt.Errorf("GOJOSER_DATABASE_URL: the PostgreSQL database %q does not exist on %s:%d; create it "+
+				"first: createdb -h %s -p %d -U %s %s", c.Database, c.Host, c.Port, c.Host, c.Port, c.User, c.Database)
+		}
+	}
+	return fmt.Errorf("GOJOSER_DATABASE_URL: cannot connect to %s: %w", dburl.Redact(u.Raw), err)
 }
 
 // WithTx runs fn in a transaction, committing when fn returns nil and rolling back otherwise.
@@ -136,5 +132,6 @@ func SecretKey(ctx context.Context, c *ent.Client) ([]byte, error) {
 
 // IsPostgres reports whether databaseURL names a PostgreSQL database.
 func IsPostgres(databaseURL string) bool {
-	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+	u, err := dburl.Parse(databaseURL)
+	return err == nil && u.Dialect == dburl.Postgres
 }

@@ -7,16 +7,18 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/token"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // CreateSuperuser creates an active user holding the admin role, with the same field and password rules
 // as registration, all in one transaction.
 func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw string) (User, error) {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	set := func(v string) validation.Value { return validation.Value{Set: true, S: v} }
 	email, _, _ = emailField.Clean(&errs, "email", set(email))
 	username, _, _ = usernameField.Clean(&errs, "username", set(username))
@@ -26,7 +28,7 @@ func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw strin
 	}
 	username, email = normalizeUsername(username), normalizeEmail(email)
 	if msgs := password.Validate(pw, &password.UserAttrs{Username: username, Email: email}); msgs != nil {
-		return User{}, validation.Field("password", msgs...)
+		return User{}, drf.Field("password", msgs...)
 	}
 	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
@@ -34,7 +36,7 @@ func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw strin
 	}
 	var out User
 	err = store.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		admin, err := tx.Role.Query().Where(role.Name(auth.AdminRole)).OnlyID(ctx)
+		admin, err := tx.Role.Query().Where(role.Name(viewer.AdminRole)).OnlyID(ctx)
 		if err != nil {
 			return fmt.Errorf("find admin role (run migrate): %w", err)
 		}
@@ -46,7 +48,7 @@ func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw strin
 		return nil
 	})
 	if ent.IsConstraintError(err) {
-		return User{}, validation.Field("username", msgUsernameTaken)
+		return User{}, drf.Field("username", drf.MsgUsernameTaken)
 	}
 	return out, err
 }
@@ -62,7 +64,7 @@ func (s *Service) CreateToken(ctx context.Context, username, label string) (stri
 
 // RevokeKey deletes the token with the given key. It reports whether one existed.
 func (s *Service) RevokeKey(ctx context.Context, key string) (bool, error) {
-	t, err := s.db.Token.Query().Where(token.Digest(auth.Digest(key))).Only(ctx)
+	t, err := s.db.Token.Query().Where(token.Digest(tokens.Digest(key))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return false, nil
 	}
@@ -72,7 +74,6 @@ func (s *Service) RevokeKey(ctx context.Context, key string) (bool, error) {
 	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 		return false, fmt.Errorf("revoke token: %w", err)
 	}
-	s.changed(ctx, t.UserID)
 	return true, nil
 }
 
@@ -86,6 +87,5 @@ func (s *Service) RevokeAll(ctx context.Context, username string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens: %w", err)
 	}
-	s.changed(ctx, id)
 	return n, nil
 }

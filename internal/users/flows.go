@@ -2,21 +2,22 @@ package users
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/predicate"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // The account flows of Djoser's §3: activation, resend, set/reset password, set/reset username, and
@@ -28,15 +29,6 @@ var (
 	requestEmailField = validation.Char{Required: true, Rules: []string{"email"}}
 	newUsernameField  = validation.Char{Required: true, Rules: []string{"username", "max=150"}}
 )
-
-// EmailNotFoundError is Djoser's bare-list 400 ["User with given email does not exist."], given only
-// when a SHOW_EMAIL_NOT_FOUND setting asks for it.
-type EmailNotFoundError struct{}
-
-func (EmailNotFoundError) Error() string { return msgEmailNotFound }
-
-// ErrActivationDisabled answers resend_activation when SEND_ACTIVATION_EMAIL is off.
-var ErrActivationDisabled = errors.New("account activation is disabled")
 
 // stateOf is what a user's links are bound to.
 func stateOf(u *ent.User) links.State {
@@ -60,22 +52,22 @@ func (s *Service) commit(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	return nil
 }
 
-func userMail(kind mail.Kind, id int, site outbox.Site) outbox.Message {
+func userMail(kind mail.Kind, id int, site Site) outbox.Message {
 	return outbox.Message{Kind: string(kind), UserID: &id, Site: site}
 }
 
 // resolveUID is Djoser's uid check: base64 of an existing user's id.
 func (s *Service) resolveUID(ctx context.Context, uid validation.Value) (*ent.User, error) {
 	if !uid.Set || uid.Null || uid.S == "" {
-		return nil, validation.Field("uid", msgInvalidUID)
+		return nil, drf.Field("uid", drf.MsgInvalidUID)
 	}
 	id, ok := links.DecodeUID(uid.S)
 	if !ok {
-		return nil, validation.Field("uid", msgInvalidUID)
+		return nil, drf.Field("uid", drf.MsgInvalidUID)
 	}
 	u, err := s.db.User.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, validation.Field("uid", msgInvalidUID)
+		return nil, drf.Field("uid", drf.MsgInvalidUID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get user %d: %w", id, err)
@@ -90,7 +82,7 @@ func (s *Service) checkLink(ctx context.Context, p links.Purpose, uid, tok valid
 		return nil, err
 	}
 	if !tok.Set || tok.Null || s.links.Check(p, stateOf(u), tok.S, s.lifetime(p)) != nil {
-		return nil, validation.Field("token", msgInvalidToken)
+		return nil, drf.Field("token", drf.MsgInvalidLinkToken)
 	}
 	return u, nil
 }
@@ -108,8 +100,8 @@ func (s *Service) lifetime(p links.Purpose) time.Duration {
 }
 
 // Activate is POST /auth/users/activation/.
-func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site outbox.Site) error {
-	var errs validation.Errors
+func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site Site) error {
+	var errs drf.FieldErrors
 	requiredChar.Clean(&errs, "uid", uid)
 	requiredChar.Clean(&errs, "token", tok)
 	if err := errs.Err(); err != nil {
@@ -138,14 +130,37 @@ func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site 
 	})
 }
 
-// RequestByEmail is reset_password, reset_username and resend_activation. Unless a SHOW_EMAIL_NOT_FOUND
-// setting asks otherwise, the answer and the work done do not depend on whether the address is known:
-// the request is queued as is and the mail worker looks the address up.
-func (s *Service) RequestByEmail(ctx context.Context, kind mail.Kind, email validation.Value, site outbox.Site) error {
-	var errs validation.Errors
+// RequestActivation is resend_activation: a new activation link for an inactive account.
+func (s *Service) RequestActivation(ctx context.Context, email validation.Value, site Site) error {
+	return s.requestByEmail(ctx, mail.Activation, email, site)
+}
+
+// RequestPasswordReset is reset_password: a password-reset link.
+func (s *Service) RequestPasswordReset(ctx context.Context, email validation.Value, site Site) error {
+	return s.requestByEmail(ctx, mail.PasswordReset, email, site)
+}
+
+// RequestUsernameReset is reset_username: a username-reset link.
+func (s *Service) RequestUsernameReset(ctx context.Context, email validation.Value, site Site) error {
+	return s.requestByEmail(ctx, mail.UsernameReset, email, site)
+}
+
+// requestByEmail serves the three requests by address. Unless a SHOW_EMAIL_NOT_FOUND setting asks
+// otherwise, the answer and the work done do not depend on whether the address is known: the request is
+// queued as is and the mail worker looks the address up.
+func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email validation.Value, site Site) error {
+	var errs drf.FieldErrors
 	addr, _, _ := requestEmailField.Clean(&errs, "email", email)
 	if err := errs.Err(); err != nil {
 		return err
+	}
+	if utf8.RuneCountInString(addr) > maxEmailLength {
+		// No account can have an address longer than the column holds (Django's EmailField, 254); DRF's
+		// EmailField does accept one, so this is an address nobody has, answered as such.
+		if s.settings.ShowEmailNotFound {
+			return errEmailNotFound
+		}
+		return nil
 	}
 	if s.settings.ShowEmailNotFound {
 		n, err := s.db.User.Query().Where(eligible(kind, addr)...).Count(ctx)
@@ -153,7 +168,7 @@ func (s *Service) RequestByEmail(ctx context.Context, kind mail.Kind, email vali
 			return fmt.Errorf("look up email: %w", err)
 		}
 		if n == 0 {
-			return EmailNotFoundError{}
+			return errEmailNotFound
 		}
 	}
 	if kind == mail.Activation && !s.settings.SendActivationEmail {
@@ -180,12 +195,12 @@ type SetPasswordInput struct {
 }
 
 // SetPassword changes v's password after checking their current one.
-func (s *Service) SetPassword(ctx context.Context, v *auth.Viewer, in SetPasswordInput, site outbox.Site) error {
+func (s *Service) SetPassword(ctx context.Context, v *viewer.Viewer, in SetPasswordInput, site Site) error {
 	u, err := s.db.User.Get(ctx, v.UserID)
 	if err != nil {
 		return fmt.Errorf("get user %d: %w", v.UserID, err)
 	}
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	pw, _, _ := passwordField.Clean(&errs, "new_password", in.NewPassword)
 	var re string
 	if s.settings.SetPasswordRetype {
@@ -198,16 +213,16 @@ func (s *Service) SetPassword(ctx context.Context, v *auth.Viewer, in SetPasswor
 		return err
 	}
 	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
-		return validation.Field("new_password", msgs...)
+		return drf.Field("new_password", msgs...)
 	}
 	if s.settings.SetPasswordRetype && pw != re {
-		return validation.Field(validation.NonField, msgPasswordMismatch)
+		return drf.Field(drf.NonField, drf.MsgPasswordMismatch)
 	}
 	return s.changePassword(ctx, u, pw, false, site)
 }
 
 // changePassword stores a new password and does what a password change implies, in one transaction.
-func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, touchLogin bool, site outbox.Site) error {
+func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, touchLogin bool, site Site) error {
 	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
@@ -235,7 +250,6 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 		return nil
 	})
 	if err == nil {
-		s.changed(ctx, u.ID)
 		s.log.InfoContext(ctx, "password changed", "user_id", u.ID, "tokens_revoked", s.settings.LogoutOnPasswordChange)
 	}
 	return err
@@ -248,8 +262,8 @@ type ResetPasswordConfirmInput struct {
 
 // ResetPasswordConfirm sets a password from a reset link. Djoser's order: field errors, the password
 // validators, the retype check, then uid, then token.
-func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConfirmInput, site outbox.Site) error {
-	var errs validation.Errors
+func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConfirmInput, site Site) error {
+	var errs drf.FieldErrors
 	requiredChar.Clean(&errs, "uid", in.UID)
 	requiredChar.Clean(&errs, "token", in.Token)
 	pw, _, _ := passwordField.Clean(&errs, "new_password", in.NewPassword)
@@ -261,10 +275,10 @@ func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConf
 		return err
 	}
 	if msgs := password.Validate(pw, nil); msgs != nil {
-		return validation.Field("new_password", msgs...)
+		return drf.Field("new_password", msgs...)
 	}
 	if s.settings.PasswordResetConfirmRetype && pw != re {
-		return validation.Field(validation.NonField, msgPasswordMismatch)
+		return drf.Field(drf.NonField, drf.MsgPasswordMismatch)
 	}
 	u, err := s.checkLink(ctx, links.PasswordReset, in.UID, in.Token)
 	if err != nil {
@@ -272,7 +286,7 @@ func (s *Service) ResetPasswordConfirm(ctx context.Context, in ResetPasswordConf
 	}
 	// Djoser checks similarity against AnonymousUser here, so it never fires; we check the real user.
 	if msgs := password.Validate(pw, &password.UserAttrs{Username: u.Username, Email: u.Email}); msgs != nil {
-		return validation.Field("new_password", msgs...)
+		return drf.Field("new_password", msgs...)
 	}
 	return s.changePassword(ctx, u, pw, true, site)
 }
@@ -283,12 +297,12 @@ type SetUsernameInput struct {
 }
 
 // SetUsername changes v's username after checking their current password.
-func (s *Service) SetUsername(ctx context.Context, v *auth.Viewer, in SetUsernameInput, site outbox.Site) error {
+func (s *Service) SetUsername(ctx context.Context, v *viewer.Viewer, in SetUsernameInput, site Site) error {
 	u, err := s.db.User.Get(ctx, v.UserID)
 	if err != nil {
 		return fmt.Errorf("get user %d: %w", v.UserID, err)
 	}
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	if err := s.verifyCurrentPassword(ctx, &errs, u, in.CurrentPassword); err != nil {
 		return err
 	}
@@ -301,7 +315,7 @@ func (s *Service) SetUsername(ctx context.Context, v *auth.Viewer, in SetUsernam
 
 // cleanNewUsername validates new_username (format, uniqueness, including against the user's own
 // current name, as Djoser does) and its retype, returning every field error first.
-func (s *Service) cleanNewUsername(ctx context.Context, errs *validation.Errors, nv, rv validation.Value, retype bool) (string, string, error) {
+func (s *Service) cleanNewUsername(ctx context.Context, errs *drf.FieldErrors, nv, rv validation.Value, retype bool) (string, string, error) {
 	name, _, ok := newUsernameField.Clean(errs, "new_username", nv)
 	name = normalizeUsername(name)
 	if ok {
@@ -310,7 +324,7 @@ func (s *Service) cleanNewUsername(ctx context.Context, errs *validation.Errors,
 			return "", "", fmt.Errorf("check username: %w", err)
 		}
 		if taken {
-			errs.Add("new_username", msgUsernameTaken)
+			errs.Add("new_username", drf.MsgUsernameTaken)
 		}
 	}
 	var re string
@@ -321,12 +335,12 @@ func (s *Service) cleanNewUsername(ctx context.Context, errs *validation.Errors,
 		return "", "", err
 	}
 	if retype && name != normalizeUsername(re) {
-		return "", "", validation.Field(validation.NonField, msgUsernameMismatch)
+		return "", "", drf.Field(drf.NonField, drf.MsgUsernameMismatch)
 	}
 	return name, re, nil
 }
 
-func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, fromLink bool, site outbox.Site) error {
+func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, fromLink bool, site Site) error {
 	err := s.commit(ctx, func(tx *ent.Tx) error {
 		upd := tx.User.UpdateOneID(u.ID).SetUsername(name)
 		if fromLink {
@@ -341,12 +355,11 @@ func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, 
 		return nil
 	})
 	if ent.IsConstraintError(err) {
-		return validation.Field("new_username", msgUsernameTaken)
+		return drf.Field("new_username", drf.MsgUsernameTaken)
 	}
 	if err != nil {
 		return fmt.Errorf("set username of user %d: %w", u.ID, err)
 	}
-	s.changed(ctx, u.ID)
 	return nil
 }
 
@@ -357,8 +370,8 @@ type ResetUsernameConfirmInput struct {
 
 // ResetUsernameConfirm sets a username from a reset link. uid and token are not declared fields in
 // Djoser here, so they have no "required" errors: a missing one is simply invalid.
-func (s *Service) ResetUsernameConfirm(ctx context.Context, in ResetUsernameConfirmInput, site outbox.Site) error {
-	var errs validation.Errors
+func (s *Service) ResetUsernameConfirm(ctx context.Context, in ResetUsernameConfirmInput, site Site) error {
+	var errs drf.FieldErrors
 	name, _, err := s.cleanNewUsername(ctx, &errs, in.NewUsername, in.ReNewUsername, s.settings.UsernameResetConfirmRetype)
 	if err != nil {
 		return err
@@ -372,7 +385,7 @@ func (s *Service) ResetUsernameConfirm(ctx context.Context, in ResetUsernameConf
 
 // ConfirmEmailChange applies a pending email change from the link sent to the new address.
 func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Value) error {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	requiredChar.Clean(&errs, "uid", uid)
 	requiredChar.Clean(&errs, "token", tok)
 	if err := errs.Err(); err != nil {
@@ -383,9 +396,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 		return err
 	}
 	if u.PendingEmail == "" {
-		return validation.Field("token", msgInvalidToken)
+		return drf.Field("token", drf.MsgInvalidLinkToken)
 	}
-	defer s.changed(ctx, u.ID)
 	return s.commit(ctx, func(tx *ent.Tx) error {
 		n, err := tx.User.Update().
 			Where(user.ID(u.ID), user.PendingEmail(u.PendingEmail), user.LinkVersion(u.LinkVersion)).
@@ -394,14 +406,14 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 			return fmt.Errorf("confirm email of user %d: %w", u.ID, err)
 		}
 		if n == 0 {
-			return validation.Field("token", msgInvalidToken)
+			return drf.Field("token", drf.MsgInvalidLinkToken)
 		}
 		return nil
 	})
 }
 
 // verifyCurrentPassword is the current_password field: required, then checked against u.
-func (s *Service) verifyCurrentPassword(ctx context.Context, errs *validation.Errors, u *ent.User, in validation.Value) error {
+func (s *Service) verifyCurrentPassword(ctx context.Context, errs *drf.FieldErrors, u *ent.User, in validation.Value) error {
 	pw, _, ok := passwordField.Clean(errs, "current_password", in)
 	if !ok {
 		return nil
@@ -411,7 +423,7 @@ func (s *Service) verifyCurrentPassword(ctx context.Context, errs *validation.Er
 		return ctx.Err()
 	}
 	if !match {
-		errs.Add("current_password", msgInvalidPassword)
+		errs.Add("current_password", drf.MsgInvalidPassword)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/validation"
 )
@@ -20,13 +20,14 @@ import (
 // jti so they can be revoked.
 
 var (
-	errNoActiveAccount = &auth.BearerError{Detail: "No active account found with the given credentials", JWTView: true}
-	errBlacklisted     = &auth.BearerError{Detail: "Token is blacklisted", Code: "token_not_valid", JWTView: true}
+	errNoActiveAccount  = &drf.BearerError{Detail: drf.MsgJWTNoActiveAccount, View: true}
+	errNoActiveForToken = &drf.BearerError{Detail: drf.MsgJWTNoActiveForToken, Code: drf.CodeJWTNoActiveAccount, View: true}
+	errBlacklisted      = &drf.BearerError{Detail: drf.MsgJWTBlacklisted, Code: drf.CodeJWTTokenNotValid, View: true}
 )
 
 func jwtFailure(err error) error {
 	if e, ok := errors.AsType[*jwt.Error](err); ok {
-		return &auth.BearerError{Detail: e.Message, Code: e.Code, JWTView: true}
+		return &drf.BearerError{Detail: e.Message, Code: e.Code, View: true}
 	}
 	return err
 }
@@ -39,7 +40,7 @@ type Pair struct {
 // JWTCreate is TokenObtainPairView: username and password, then a new refresh/access pair. Like
 // SimpleJWT it does not update last_login.
 func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) (Pair, error) {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	name, _, _ := requiredChar.Clean(&errs, "username", username)
 	p, _, _ := requiredChar.Clean(&errs, "password", pw)
 	if err := errs.Err(); err != nil {
@@ -106,7 +107,7 @@ func (s *Service) record(ctx context.Context, c jwt.Claims) (*ent.RefreshToken, 
 // defaults do. With rotation it also answers a new refresh token and retires the old one; presenting a
 // retired token again after the grace period means it was stolen, so its whole family is revoked.
 func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, error) {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	tok, _, _ := requiredChar.Clean(&errs, "refresh", in)
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
@@ -128,7 +129,7 @@ func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, er
 		return Pair{}, fmt.Errorf("look up token user: %w", err)
 	}
 	if err != nil || !u.IsActive {
-		return Pair{}, &auth.BearerError{Detail: "No active account found for the given token.", Code: "no_active_account", JWTView: true}
+		return Pair{}, errNoActiveForToken
 	}
 	if !s.settings.RotateRefreshTokens {
 		access, _, err := s.jwt.AccessFromRefresh(c)
@@ -162,7 +163,7 @@ func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, er
 
 // JWTVerify is TokenVerifyView: any valid token, access or refresh, that is not blacklisted.
 func (s *Service) JWTVerify(ctx context.Context, in validation.Value) error {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	tok, _, _ := requiredChar.Clean(&errs, "token", in)
 	if err := errs.Err(); err != nil {
 		return err
@@ -185,7 +186,7 @@ func (s *Service) JWTVerify(ctx context.Context, in validation.Value) error {
 
 // JWTBlacklist is TokenBlacklistView: the refresh token stops working.
 func (s *Service) JWTBlacklist(ctx context.Context, in validation.Value) error {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	tok, _, _ := requiredChar.Clean(&errs, "refresh", in)
 	if err := errs.Err(); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
@@ -27,15 +28,21 @@ type MailSettings struct {
 // Mailer renders queued mails at delivery time and sends them. Links are minted here, from the
 // user's state at that moment, so the outbox never holds a credential.
 type Mailer struct {
-	svc      *Service
+	db       *ent.Client
+	links    *links.Generator
+	now      func() time.Time
 	renderer *mail.Renderer
 	sender   mail.Sender
 	settings MailSettings
 }
 
-// NewMailer returns a Mailer whose Deliver feeds an outbox.Worker.
-func NewMailer(svc *Service, r *mail.Renderer, sender mail.Sender, ms MailSettings) *Mailer {
-	return &Mailer{svc: svc, renderer: r, sender: sender, settings: ms}
+// NewMailer returns a Mailer whose Deliver feeds an outbox.Worker. It needs no Service, so the worker
+// can exist before the Service that wakes it. now may be nil (time.Now).
+func NewMailer(db *ent.Client, l *links.Generator, now func() time.Time, r *mail.Renderer, sender mail.Sender, ms MailSettings) *Mailer {
+	if now == nil {
+		now = time.Now
+	}
+	return &Mailer{db: db, links: l, now: now, renderer: r, sender: sender, settings: ms}
 }
 
 var linkPurpose = map[mail.Kind]links.Purpose{
@@ -55,7 +62,7 @@ func (m *Mailer) Deliver(ctx context.Context, msg *ent.OutboxMessage) (outbox.Re
 		}
 		msg.UserID = &id
 	}
-	u, err := m.svc.db.User.Get(ctx, *msg.UserID)
+	u, err := m.db.User.Get(ctx, *msg.UserID)
 	if ent.IsNotFound(err) {
 		return outbox.Skipped, nil
 	}
@@ -86,7 +93,7 @@ func (m *Mailer) Deliver(ctx context.Context, msg *ent.OutboxMessage) (outbox.Re
 	d := m.data(msg, u)
 	if p, ok := linkPurpose[kind]; ok {
 		d.UID = links.EncodeUID(u.ID)
-		d.Token = m.svc.links.Make(p, stateOf(u))
+		d.Token = m.links.Make(p, stateOf(u))
 		tmpl, err := m.template(kind)
 		if err != nil {
 			return 0, outbox.Permanent(err)
@@ -149,7 +156,7 @@ func (m *Mailer) data(msg *ent.OutboxMessage, u *ent.User) mail.Data {
 // resolveRecipient turns a request by address into a mail about one user. When several eligible
 // users share the address (Djoser answers that with a 500), each gets their own queued mail.
 func (m *Mailer) resolveRecipient(ctx context.Context, msg *ent.OutboxMessage) (int, bool, error) {
-	ids, err := m.svc.db.User.Query().Where(eligible(mail.Kind(msg.Kind), msg.Recipient)...).
+	ids, err := m.db.User.Query().Where(eligible(mail.Kind(msg.Kind), msg.Recipient)...).
 		Order(user.ByID()).IDs(ctx)
 	if err != nil {
 		return 0, false, fmt.Errorf("resolve mail recipient: %w", err)
@@ -157,16 +164,16 @@ func (m *Mailer) resolveRecipient(ctx context.Context, msg *ent.OutboxMessage) (
 	if len(ids) == 0 {
 		return 0, false, nil
 	}
-	err = store.WithTx(ctx, m.svc.db, func(tx *ent.Tx) error {
+	err = store.WithTx(ctx, m.db, func(tx *ent.Tx) error {
 		if err := tx.OutboxMessage.UpdateOneID(msg.ID).SetUserID(ids[0]).SetRecipient("").Exec(ctx); err != nil {
 			return err
 		}
-		site := outbox.Site{Domain: msg.Domain, Protocol: msg.Protocol, SiteName: msg.SiteName}
+		site := Site{Domain: msg.Domain, Protocol: msg.Protocol, SiteName: msg.SiteName}
 		extra := make([]outbox.Message, 0, len(ids)-1)
 		for _, id := range ids[1:] {
 			extra = append(extra, userMail(mail.Kind(msg.Kind), id, site))
 		}
-		return outbox.Enqueue(ctx, tx.Client(), m.svc.now(), extra...)
+		return outbox.Enqueue(ctx, tx.Client(), m.now(), extra...)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("split mail request: %w", err)

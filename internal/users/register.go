@@ -6,10 +6,10 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/mail"
-	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
 )
 
@@ -27,8 +27,8 @@ type Registered struct {
 
 // Register validates in the way Djoser's UserCreateSerializer does (field errors in field order first,
 // then the password validators, then the retype check) and creates the user.
-func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Site) (Registered, error) {
-	var errs validation.Errors
+func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Registered, error) {
+	var errs drf.FieldErrors
 	email, _, _ := emailField.Clean(&errs, "email", in.Email)
 	username, _, usernameOK := usernameField.Clean(&errs, "username", in.Username)
 	username = normalizeUsername(username)
@@ -38,7 +38,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 			return Registered{}, fmt.Errorf("check username: %w", err)
 		}
 		if taken {
-			errs.Add("username", msgUsernameTaken)
+			errs.Add("username", drf.MsgUsernameTaken)
 		}
 	}
 	pw, _, _ := passwordField.Clean(&errs, "password", in.Password)
@@ -51,10 +51,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 	}
 	email = normalizeEmail(email)
 	if msgs := password.Validate(pw, &password.UserAttrs{Username: username, Email: email}); msgs != nil {
-		return Registered{}, validation.Field("password", msgs...)
+		return Registered{}, drf.Field("password", msgs...)
 	}
 	if s.settings.UserCreatePasswordRetype && pw != rePW {
-		return Registered{}, validation.Field(validation.NonField, msgPasswordMismatch)
+		return Registered{}, drf.Field(drf.NonField, drf.MsgPasswordMismatch)
 	}
 
 	hash, err := s.hasher.Hash(ctx, pw)
@@ -97,7 +97,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 	// The existence check above races with concurrent registrations; the unique index decides, and the
 	// loser gets the same answer it would have got a moment later.
 	if ent.IsConstraintError(err) {
-		return Registered{}, validation.Field("username", msgUsernameTaken)
+		return Registered{}, drf.Field("username", drf.MsgUsernameTaken)
 	}
 	if err != nil {
 		return Registered{}, fmt.Errorf("create user: %w", err)
@@ -108,7 +108,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site outbox.Si
 
 // issueToken creates a token for user id and returns its key, which exists only in this return value.
 func (s *Service) issueToken(ctx context.Context, db *ent.Client, userID int, label string) (string, error) {
-	key, digest := auth.NewKey()
+	key, digest := tokens.NewKey()
 	err := db.Token.Create().SetUserID(userID).SetDigest(digest).SetLabel(label).SetCreated(s.now()).
 		SetNillableExpiresAt(s.expiry()).Exec(ctx)
 	if err != nil {

@@ -8,8 +8,9 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 var roleNameField = validation.Char{Required: true, Rules: []string{"rolename", "max=64"}}
@@ -25,14 +26,14 @@ func (s *Service) Roles(ctx context.Context) ([]string, error) {
 
 // CreateRole adds a role.
 func (s *Service) CreateRole(ctx context.Context, name validation.Value) (string, error) {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	n, _, _ := roleNameField.Clean(&errs, "name", name)
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
 	err := s.db.Role.Create().SetName(n).Exec(ctx)
 	if ent.IsConstraintError(err) {
-		return "", validation.Field("name", msgRoleTaken)
+		return "", drf.Field("name", drf.MsgRoleTaken)
 	}
 	if err != nil {
 		return "", fmt.Errorf("create role: %w", err)
@@ -42,7 +43,7 @@ func (s *Service) CreateRole(ctx context.Context, name validation.Value) (string
 
 // UserRoles lists the role names of user id, sorted.
 func (s *Service) UserRoles(ctx context.Context, id string) ([]string, error) {
-	uid, err := s.userID(ctx, id)
+	uid, err := s.findUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,25 +73,23 @@ func (s *Service) Grant(ctx context.Context, id, roleName string) error {
 	if err != nil && !ent.IsConstraintError(err) {
 		return fmt.Errorf("grant role: %w", err)
 	}
-	s.changed(ctx, uid)
 	s.log.InfoContext(ctx, "role granted", "user_id", uid, "role", roleName)
 	return nil
 }
 
 // Revoke takes the named role from user id. An admin may not revoke their own admin role: a service
 // with no admin left can only be repaired from the command line.
-func (s *Service) Revoke(ctx context.Context, v *auth.Viewer, id, roleName string) error {
+func (s *Service) Revoke(ctx context.Context, v *viewer.Viewer, id, roleName string) error {
 	uid, rid, err := s.userAndRole(ctx, id, roleName)
 	if err != nil {
 		return err
 	}
-	if v != nil && uid == v.UserID && roleName == auth.AdminRole {
-		return validation.Field(validation.NonField, msgRevokeOwnAdmin)
+	if v != nil && uid == v.UserID && roleName == viewer.AdminRole {
+		return drf.Field(drf.NonField, drf.MsgRevokeOwnAdmin)
 	}
 	if err := s.db.User.UpdateOneID(uid).RemoveRoleIDs(rid).Exec(ctx); err != nil {
 		return fmt.Errorf("revoke role: %w", err)
 	}
-	s.changed(ctx, uid)
 	s.log.InfoContext(ctx, "role revoked", "user_id", uid, "role", roleName)
 	return nil
 }
@@ -99,27 +98,27 @@ func (s *Service) Revoke(ctx context.Context, v *auth.Viewer, id, roleName strin
 func (s *Service) UserIDByUsername(ctx context.Context, username string) (int, error) {
 	id, err := s.db.User.Query().Where(user.Username(username)).OnlyID(ctx)
 	if ent.IsNotFound(err) {
-		return 0, ErrNotFound
+		return 0, drf.ErrNotFound
 	}
 	return id, err
 }
 
 // MyRoles returns the viewer's roles.
-func MyRoles(v *auth.Viewer) []string { return slices.Clone(v.Roles) }
-
-func (s *Service) userID(ctx context.Context, id string) (int, error) {
-	uid, err := s.Target(ctx, &auth.Viewer{Roles: []string{auth.AdminRole}}, id, Retrieve)
-	return uid, err
-}
+func MyRoles(v *viewer.Viewer) []string { return slices.Clone(v.Roles) }
 
 func (s *Service) userAndRole(ctx context.Context, id, roleName string) (int, int, error) {
-	uid, err := s.userID(ctx, id)
+	uid, err := s.findUser(ctx, id)
 	if err != nil {
 		return 0, 0, err
 	}
+	// A name no role can have (bytes that are not UTF-8 or a NUL, which PostgreSQL refuses to compare)
+	// names no role: 404 without asking the database.
+	if _, _, ok := roleNameField.Clean(&drf.FieldErrors{}, "name", validation.Value{Set: true, S: roleName}); !ok {
+		return 0, 0, drf.ErrNotFound
+	}
 	rid, err := s.db.Role.Query().Where(role.Name(roleName)).OnlyID(ctx)
 	if ent.IsNotFound(err) {
-		return 0, 0, ErrNotFound
+		return 0, 0, drf.ErrNotFound
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("look up role: %w", err)

@@ -4,8 +4,10 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,13 +15,14 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Settings are the Djoser settings and extensions this package obeys.
@@ -68,14 +71,6 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	wake     func()
-	onChange func(ctx context.Context, userIDs ...int)
-}
-
-// changed reports committed changes that cached authentication must not outlive.
-func (s *Service) changed(ctx context.Context, ids ...int) {
-	if s.onChange != nil {
-		s.onChange(ctx, ids...)
-	}
 }
 
 // Deps are what a Service works with.
@@ -90,9 +85,6 @@ type Deps struct {
 	Log      *slog.Logger
 	Now      func() time.Time // nil: time.Now
 	Wake     func()           // called after a transaction that queued mail; may be nil
-	// Changed is told, after commit, which users' tokens or viewer data changed (the auth cache
-	// forgets them, on every node). May be nil.
-	Changed func(ctx context.Context, userIDs ...int)
 }
 
 // NewService returns a Service.
@@ -100,7 +92,7 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, onChange: d.Changed}
+	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
 }
 
 // User is the public face of an account.
@@ -112,10 +104,13 @@ type User struct {
 
 func fromEnt(u *ent.User) User { return User{ID: u.ID, Username: u.Username, Email: u.Email} }
 
+// maxEmailLength is Django's EmailField max_length, and the email column's.
+const maxEmailLength = 254
+
 // Field definitions, shared by every endpoint that takes them.
 var (
 	usernameField = validation.Char{Required: true, Rules: []string{"username", "max=150"}}
-	emailField    = validation.Char{AllowBlank: true, Rules: []string{"max=254", "email"}}
+	emailField    = validation.Char{AllowBlank: true, Rules: []string{"max=" + strconv.Itoa(maxEmailLength), "email"}}
 	passwordField = validation.Char{Required: true}
 )
 
@@ -132,6 +127,10 @@ func normalizeEmail(s string) string {
 	return s[:at+1] + strings.ToLower(s[at+1:])
 }
 
+// Site is where a request came from: Djoser builds mail links from its host and scheme unless the
+// EMAIL_FRONTEND_* settings override them.
+type Site = outbox.Site
+
 // Action names the DRF viewset action a request performs; HIDE_USERS treats them differently.
 type Action int
 
@@ -139,41 +138,90 @@ const (
 	Retrieve Action = iota
 	Update
 	Destroy
+	// anyAction is what the owner may do to their own account.
+	anyAction
 )
 
-// Target resolves the {id} of /auth/users/{id}/ for v, in DRF's order: the object lookup (404), then the
-// CurrentUserOrAdmin permission (403, or 404 when HIDE_USERS hides the user for this action).
-func (s *Service) Target(ctx context.Context, v *auth.Viewer, id string, a Action) (int, error) {
-	n, err := s.UserExists(ctx, id)
-	if err != nil {
-		return 0, err
-	}
-	if v.IsAdmin() || v.UserID == n {
-		return n, nil
-	}
-	if s.settings.HideUsers && a != Destroy {
-		return 0, ErrNotFound
-	}
-	return 0, auth.ErrPermissionDenied
+// Subject is a user that an actor was authorised to act on, for one action. Only Authorize and Self
+// make one, so the operations that take a Subject cannot be reached without the permission check.
+type Subject struct {
+	ID     int
+	actor  *viewer.Viewer
+	action Action
 }
 
-// Get returns user id; the caller has authorised it with Target.
-func (s *Service) Get(ctx context.Context, id int) (User, error) {
-	u, err := s.db.User.Get(ctx, id)
+// Self is v's own account, as the /me/ endpoints address it.
+func Self(v *viewer.Viewer) Subject { return Subject{ID: v.UserID, actor: v, action: anyAction} }
+
+// errUnauthorised is a Subject used for an action it was not authorised for: a programming error.
+var errUnauthorised = errors.New("users: subject not authorised for this action")
+
+func (t Subject) check(a Action) error {
+	if t.actor == nil || (t.action != a && t.action != anyAction) {
+		return errUnauthorised
+	}
+	return nil
+}
+
+// sight is HIDE_USERS, the one rule for whom v may see, in lists and in detail: everyone, or (with
+// HIDE_USERS, for all but admins) only themself.
+func (s *Service) sight(v *viewer.Viewer) (all bool, onlyID int) {
+	return !s.settings.HideUsers || v.IsAdmin(), v.UserID
+}
+
+// Authorize resolves the {id} of /auth/users/{id}/ for v and action a, in DRF's order: the object
+// lookup (404), then the CurrentUserOrAdmin permission (403, or 404 where HIDE_USERS hides the user;
+// DRF's destroy does not hide, so deleting another user is always a 403).
+func (s *Service) Authorize(ctx context.Context, v *viewer.Viewer, id string, a Action) (Subject, error) {
+	n, err := s.findUser(ctx, id)
+	if err != nil {
+		return Subject{}, err
+	}
+	if v.IsAdmin() || v.UserID == n {
+		return Subject{ID: n, actor: v, action: a}, nil
+	}
+	if all, _ := s.sight(v); !all && a != Destroy {
+		return Subject{}, drf.ErrNotFound
+	}
+	return Subject{}, drf.ErrPermissionDenied
+}
+
+// findUser parses a user id from a path and checks that the user exists.
+func (s *Service) findUser(ctx context.Context, id string) (int, error) {
+	n, err := strconv.Atoi(id)
+	if err != nil || n <= 0 {
+		return 0, drf.ErrNotFound
+	}
+	ok, err := s.db.User.Query().Where(user.ID(n)).Exist(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("look up user %d: %w", n, err)
+	}
+	if !ok {
+		return 0, drf.ErrNotFound
+	}
+	return n, nil
+}
+
+// Get returns the subject.
+func (s *Service) Get(ctx context.Context, t Subject) (User, error) {
+	if err := t.check(Retrieve); err != nil {
+		return User{}, err
+	}
+	u, err := s.db.User.Get(ctx, t.ID)
 	if ent.IsNotFound(err) {
-		return User{}, ErrNotFound
+		return User{}, drf.ErrNotFound
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("get user %d: %w", id, err)
+		return User{}, fmt.Errorf("get user %d: %w", t.ID, err)
 	}
 	return fromEnt(u), nil
 }
 
 // List returns the users v may see, by id.
-func (s *Service) List(ctx context.Context, v *auth.Viewer) ([]User, error) {
+func (s *Service) List(ctx context.Context, v *viewer.Viewer) ([]User, error) {
 	q := s.db.User.Query().Order(user.ByID())
-	if s.settings.HideUsers && !v.IsAdmin() {
-		q = q.Where(user.ID(v.UserID))
+	if all, only := s.sight(v); !all {
+		q = q.Where(user.ID(only))
 	}
 	us, err := q.All(ctx)
 	if err != nil {
@@ -192,11 +240,15 @@ type UpdateInput struct {
 	Email validation.Value
 }
 
-// Update applies in to user id (authorised with Target) and returns the result. A changed email either
+// Update applies in to the subject and returns the result. A changed email either
 // waits for confirmation from the new address (EMAIL_CHANGE_CONFIRM) or, as in Djoser, applies at once
 // and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated.
-func (s *Service) Update(ctx context.Context, id int, in UpdateInput, site outbox.Site) (User, error) {
-	var errs validation.Errors
+func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Site) (User, error) {
+	if err := t.check(Update); err != nil {
+		return User{}, err
+	}
+	id := t.ID
+	var errs drf.FieldErrors
 	email, present, _ := emailField.Clean(&errs, "email", in.Email)
 	if err := errs.Err(); err != nil {
 		return User{}, err
@@ -243,36 +295,37 @@ func (s *Service) Update(ctx context.Context, id int, in UpdateInput, site outbo
 		return s.enqueue(ctx, tx.Client(), msgs...)
 	})
 	if ent.IsNotFound(err) {
-		return User{}, ErrNotFound
+		return User{}, drf.ErrNotFound
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("update user %d: %w", id, err)
 	}
-	s.changed(ctx, id)
 	return fromEnt(out), nil
 }
 
-// Delete removes user id (authorised with Target) once v proves who they are with their own current
-// password. Tokens and role grants go with the user, in one statement, by foreign-key cascade.
-func (s *Service) Delete(ctx context.Context, v *auth.Viewer, id int, currentPassword validation.Value) error {
-	me, err := s.db.User.Get(ctx, v.UserID)
-	if err != nil {
-		return fmt.Errorf("get user %d: %w", v.UserID, err)
+// Delete removes the subject once the actor proves who they are with their own current password.
+// Tokens and role grants go with the user, in one statement, by foreign-key cascade.
+func (s *Service) Delete(ctx context.Context, t Subject, currentPassword validation.Value) error {
+	if err := t.check(Destroy); err != nil {
+		return err
 	}
-	var errs validation.Errors
+	me, err := s.db.User.Get(ctx, t.actor.UserID)
+	if err != nil {
+		return fmt.Errorf("get user %d: %w", t.actor.UserID, err)
+	}
+	var errs drf.FieldErrors
 	if err := s.verifyCurrentPassword(ctx, &errs, me, currentPassword); err != nil {
 		return err
 	}
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	err = s.db.User.DeleteOneID(id).Exec(ctx)
+	err = s.db.User.DeleteOneID(t.ID).Exec(ctx)
 	if ent.IsNotFound(err) {
-		return ErrNotFound
+		return drf.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("delete user %d: %w", id, err)
+		return fmt.Errorf("delete user %d: %w", t.ID, err)
 	}
-	s.changed(ctx, id)
 	return nil
 }

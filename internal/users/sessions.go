@@ -8,8 +8,8 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
-	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // Session is one opaque token as its owner may see it: never the key.
@@ -21,8 +21,12 @@ type Session struct {
 	Current             bool // the token this request came with
 }
 
-// Sessions lists user id's tokens, newest first; v marks its own.
-func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, id int) ([]Session, error) {
+// Sessions lists the subject's tokens, newest first, marking the one the actor's request came with.
+func (s *Service) Sessions(ctx context.Context, t Subject) ([]Session, error) {
+	if err := t.check(Retrieve); err != nil {
+		return nil, err
+	}
+	id, v := t.ID, t.actor
 	ts, err := s.db.Token.Query().Where(token.UserID(id)).Order(ent.Desc(token.FieldCreated), ent.Desc(token.FieldID)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens of user %d: %w", id, err)
@@ -40,10 +44,10 @@ func (s *Service) Sessions(ctx context.Context, v *auth.Viewer, id int) ([]Sessi
 
 // RevokeSession revokes token id if it is v's, or if v is an admin. Anyone else's token is not found,
 // so token ids reveal nothing.
-func (s *Service) RevokeSession(ctx context.Context, v *auth.Viewer, id string) error {
+func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id string) error {
 	n, err := strconv.Atoi(id)
 	if err != nil || n <= 0 {
-		return ErrNotFound
+		return drf.ErrNotFound
 	}
 	q := s.db.Token.Query().Where(token.ID(n))
 	if !v.IsAdmin() {
@@ -51,7 +55,7 @@ func (s *Service) RevokeSession(ctx context.Context, v *auth.Viewer, id string) 
 	}
 	t, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
-		return ErrNotFound
+		return drf.ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("find token %d: %w", n, err)
@@ -59,12 +63,11 @@ func (s *Service) RevokeSession(ctx context.Context, v *auth.Viewer, id string) 
 	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("revoke token %d: %w", n, err)
 	}
-	s.changed(ctx, t.UserID)
 	return nil
 }
 
 // LogoutAll revokes every token and refresh token of v's user, in one transaction (knox's logoutall).
-func (s *Service) LogoutAll(ctx context.Context, v *auth.Viewer) error {
+func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
 	err := s.commit(ctx, func(tx *ent.Tx) error {
 		if _, err := tx.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
 			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
@@ -72,23 +75,6 @@ func (s *Service) LogoutAll(ctx context.Context, v *auth.Viewer) error {
 		return revokeRefreshTokens(ctx, tx, v.UserID, s.now())
 	})
 	if err == nil {
-		s.changed(ctx, v.UserID)
 	}
 	return err
-}
-
-// UserExists reports whether user id exists, for admin endpoints addressing a user.
-func (s *Service) UserExists(ctx context.Context, id string) (int, error) {
-	n, err := strconv.Atoi(id)
-	if err != nil || n <= 0 {
-		return 0, ErrNotFound
-	}
-	ok, err := s.db.User.Query().Where(user.ID(n)).Exist(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("look up user %d: %w", n, err)
-	}
-	if !ok {
-		return 0, ErrNotFound
-	}
-	return n, nil
 }

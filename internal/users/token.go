@@ -10,9 +10,11 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
-	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
+	"github.com/gojoser/gojoser/internal/viewer"
 )
 
 // LoginInput is the body of POST /auth/token/login/.
@@ -33,7 +35,7 @@ var (
 // Login checks the credentials and issues a new token for this device. Every failure, whether the user
 // is unknown, inactive or the password wrong, is the same error after the same amount of hashing.
 func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
-	var errs validation.Errors
+	var errs drf.FieldErrors
 	pw, _, _ := loginPasswordField.Clean(&errs, "password", in.Password)
 	username, _, _ := loginUsernameField.Clean(&errs, "username", in.Username)
 	label, _, _ := labelField.Clean(&errs, "label", in.Label)
@@ -45,7 +47,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 		return "", err
 	}
 	if u == nil {
-		return "", validation.Field(validation.NonField, msgInvalidCredentials)
+		return "", drf.Field(drf.NonField, drf.MsgInvalidCredentials)
 	}
 	var rehash string
 	if needsRehash {
@@ -56,7 +58,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	}
 	key, err := s.recordLogin(ctx, u.ID, rehash, label)
 	if errors.Is(err, errUserGone) {
-		return "", validation.Field(validation.NonField, msgInvalidCredentials)
+		return "", drf.Field(drf.NonField, drf.MsgInvalidCredentials)
 	}
 	if err != nil {
 		return "", err
@@ -73,7 +75,7 @@ var errUserGone = errors.New("user deleted during login")
 // does) and, when the hash's parameters are out of date, stores rehash.
 func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string) (string, error) {
 	if s.postgres {
-		key, digest := auth.NewKey()
+		key, digest := tokens.NewKey()
 		res, err := s.db.ExecContext(ctx, loginPG, s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
 			digest, s.expiry(), label)
 		if err != nil {
@@ -106,7 +108,7 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string)
 
 // loginPG is recordLogin's transaction as one PostgreSQL statement, so one round trip instead of four
 // (BEGIN, UPDATE, INSERT, COMMIT). In a login storm on two shared cores those round trips were the
-// database's CPU that kept login furthest below the raw argon2id rate (README, "Performance").
+// database's CPU that kept login furthest below the raw argon2id rate (bench/README.md, "Results of 2026-11-23").
 // The tests run every login flow on PostgreSQL too. $1 now, $2 new hash or NULL, $3 user id,
 // $4 digest, $5 expiry or NULL, $6 label.
 var loginPG = fmt.Sprintf(`WITH u AS (
@@ -151,20 +153,18 @@ func (s *Service) expiry() *time.Time {
 }
 
 // Logout revokes the token the request came with; the user's other devices stay logged in.
-func (s *Service) Logout(ctx context.Context, v *auth.Viewer) error {
+func (s *Service) Logout(ctx context.Context, v *viewer.Viewer) error {
 	if v.JWT {
 		// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated; with
 		// a JWT there is no presented token, so all of them go, as in Djoser. The JWT stays valid.
 		if _, err := s.db.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
 			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
 		}
-		s.changed(ctx, v.UserID)
 		return nil
 	}
 	err := s.db.Token.DeleteOneID(v.TokenID).Exec(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("revoke token %d: %w", v.TokenID, err)
 	}
-	s.changed(ctx, v.UserID)
 	return nil
 }

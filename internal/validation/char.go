@@ -1,3 +1,5 @@
+// Package validation validates request fields the way Django REST Framework's serializers do, reporting
+// into a drf.FieldErrors so that every field's errors come back together, in declaration order.
 package validation
 
 import (
@@ -6,20 +8,13 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
-	"github.com/gojoser/gojoser/internal/reqbody"
+	"github.com/gojoser/gojoser/internal/drf"
 )
 
-// DRF and Django messages, worded exactly as Djoser clients expect them.
-const (
-	MsgRequired     = "This field is required."
-	MsgNull         = "This field may not be null."
-	MsgBlank        = "This field may not be blank."
-	MsgNotAString   = "Not a valid string."
-	MsgEmail        = "Enter a valid email address."
-	MsgUsername     = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
-	MsgRoleName     = "Enter a valid role name. This value may contain only letters, numbers, and _/./- characters."
-	msgMaxLengthFmt = "Ensure this field has no more than %s characters."
-)
+// NotAString stands for a value DRF's CharField rejects with "Not a valid string." (true/false, arrays,
+// objects, uploaded files): the body parser puts it where such a value was, since the generated decoder
+// only carries strings and nulls.
+const NotAString = "\x00gojoser:not-a-string\x00"
 
 // Value is one request field as it arrived: absent, null, or a string.
 type Value struct {
@@ -43,22 +38,22 @@ type Char struct {
 // Clean runs DRF's CharField.run_validation on v. It records messages under name in errs and returns the
 // cleaned value. ok is false when the field had an error; present is false when the field was absent
 // (or null and allowed), so that the caller keeps its current value.
-func (f Char) Clean(errs *Errors, name string, v Value) (value string, present, ok bool) {
+func (f Char) Clean(errs *drf.FieldErrors, name string, v Value) (value string, present, ok bool) {
 	switch {
 	case !v.Set:
 		if f.Required {
-			errs.Add(name, MsgRequired)
+			errs.Add(name, drf.MsgRequired)
 			return "", false, false
 		}
 		return "", false, true
 	case v.Null:
 		if !f.AllowNull {
-			errs.Add(name, MsgNull)
+			errs.Add(name, drf.MsgNull)
 			return "", false, false
 		}
 		return "", false, true
-	case v.S == reqbody.NotAString:
-		errs.Add(name, MsgNotAString)
+	case v.S == NotAString:
+		errs.Add(name, drf.MsgNotAString)
 		return "", false, false
 	}
 	s := v.S
@@ -67,15 +62,31 @@ func (f Char) Clean(errs *Errors, name string, v Value) (value string, present, 
 	}
 	if s == "" {
 		if !f.AllowBlank {
-			errs.Add(name, MsgBlank)
+			errs.Add(name, drf.MsgBlank)
 			return "", false, false
 		}
 		return "", true, true
 	}
 	ok = true
-	for _, rule := range f.Rules {
-		if err := validate.Var(s, rule); err != nil {
-			errs.Add(name, message(rule))
+	// DRF's CharField runs its validators in order and reports every one that fails: those given to the
+	// field, then max/min length, then its own ProhibitNullCharactersValidator, then validators that
+	// subclasses add after it (EmailField's). A NUL never reaches the database: PostgreSQL refuses it.
+	nulAt := 0
+	for i, rule := range f.Rules {
+		if strings.HasPrefix(rule, "max=") || strings.HasPrefix(rule, "min=") {
+			nulAt = i + 1
+		}
+	}
+	for i := 0; i <= len(f.Rules); i++ {
+		if i == nulAt && strings.IndexByte(s, 0) >= 0 {
+			errs.Add(name, drf.MsgNullCharacter)
+			ok = false
+		}
+		if i == len(f.Rules) {
+			break
+		}
+		if err := validate.Var(s, f.Rules[i]); err != nil {
+			errs.Add(name, message(f.Rules[i]))
 			ok = false
 		}
 	}
@@ -110,13 +121,13 @@ func message(rule string) string {
 	tag, param, _ := strings.Cut(rule, "=")
 	switch tag {
 	case "max":
-		return strings.Replace(msgMaxLengthFmt, "%s", param, 1)
+		return drf.MaxLength(param)
 	case "email":
-		return MsgEmail
+		return drf.MsgEmail
 	case "username":
-		return MsgUsername
+		return drf.MsgUsername
 	case "rolename":
-		return MsgRoleName
+		return drf.MsgRoleName
 	}
-	return "Invalid value."
+	return drf.MsgInvalidValue
 }

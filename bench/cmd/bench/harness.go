@@ -22,9 +22,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/tokens"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -115,11 +115,8 @@ func (h *harness) prepare() error {
 		return err
 	}
 	h.cfg = cfg
-	// The same construction as internal/app: a seeded hash at these parameters never needs a rehash.
-	h.params = password.Params{
-		MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: cfg.Argon2Threads,
-		SaltLen: password.DefaultParams().SaltLen, KeyLen: password.DefaultParams().KeyLen,
-	}
+	// The parameters the server will hash with, so a seeded hash never needs a rehash.
+	h.params = cfg.PasswordParams()
 	if h.hash, err = password.NewHasher(h.params, 1).Hash(context.Background(), benchPassword); err != nil {
 		return err
 	}
@@ -127,7 +124,7 @@ func (h *harness) prepare() error {
 	h.keys = make([]string, h.opt.users)
 	h.digest = make([][]byte, h.opt.users)
 	for i := range h.keys {
-		h.keys[i], h.digest[i] = auth.NewKey()
+		h.keys[i], h.digest[i] = tokens.NewKey()
 	}
 	return nil
 }
@@ -151,7 +148,7 @@ func (h *harness) keysFile(n, count int) (string, error) {
 		idx = idx[:count]
 	}
 	var b bytes.Buffer
-	b.Grow(len(idx) * (2*auth.KeyBytes + 1))
+	b.Grow(len(idx) * (2*tokens.KeyBytes + 1))
 	for _, i := range idx {
 		b.WriteString(h.keys[i])
 		b.WriteByte('\n')

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the driver gojoser uses for SQLite
+
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // database is one target's fresh database: a PostgreSQL database made for this run, or a temp SQLite file.
@@ -169,7 +171,12 @@ func (h *harness) seedPG(ctx context.Context, pgURL string, from, to int) error 
 }
 
 func (h *harness) seedSQLite(ctx context.Context, path string, from, to int) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(OFF)")
+	// gojoser's own DSN, so that seeded times are stored as gojoser stores them.
+	u, err := dburl.Parse("sqlite:" + path + "?_pragma=synchronous(OFF)")
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", u.SQLiteDSN())
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,23 @@
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import openapiFetch, { type Client, type Middleware } from "openapi-fetch";
 
 import { ApiError, unwrap } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
 import { createMemoryStorage, sameAuth, type StoredAuth, type TokenStorage } from "./storage.js";
 
+/**
+ * openapi-fetch's createClient, its default export. In this package's CommonJS build the import follows
+ * Node's rule for a default import of CommonJS code and yields openapi-fetch's whole exports object
+ * (dist/index.cjs), whose `default` is createClient.
+ */
+const createClient: typeof openapiFetch =
+  typeof openapiFetch === "function" ? openapiFetch : (openapiFetch as { default: typeof openapiFetch }).default;
+
 /** A fetch that takes a Request, as openapi-fetch calls it. `globalThis.fetch` fits. */
 export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
 
 export type AuthScheme = StoredAuth["scheme"];
+
+type JwtAuth = Extract<StoredAuth, { scheme: "jwt" }>;
 
 export interface GojoserClientOptions {
   /** Where the API lives, without the `/auth/...` part: `"https://api.example.com"`. */
@@ -50,7 +60,9 @@ export interface GojoserClient {
   logout(): Promise<void>;
   /**
    * JWT: exchanges the refresh token for a new access token and saves it. Concurrent calls, including the
-   * automatic ones after a 401, share one request. A refused refresh token ends the session.
+   * automatic ones after a 401, share one request; with a storage that tabs share (createLocalStorage),
+   * tabs take turns under its lock, and a tab that finds the access token already replaced by another
+   * uses it without a request. A refused refresh token ends the session.
    */
   refresh(): Promise<string>;
   /** The current credentials, or null. Returns the same object until they change. */
@@ -122,9 +134,11 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
   };
 
   // The refresh tokens of this client's current session, newest last: more than one only when the
-  // server rotates them. A 401 is retried only within one session, never with another user's token.
+  // server rotates them. A 401 is retried only within one user's session, never with another user's
+  // token: tokens of the same lineage, or JWTs whose user_id claims agree (a rotation by another tab).
   let lineage: string[] = [];
-  const sameSession = (a: string, b: string) => a === b || (lineage.includes(a) && lineage.includes(b));
+  const sameSession = (a: string, b: string) =>
+    a === b || (lineage.includes(a) && lineage.includes(b)) || sameUser(a, b);
 
   // --- Login and logout ------------------------------------------------------------------------
   // The auth endpoints go through the typed client too; the middleware sends them no credentials.
@@ -161,36 +175,51 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
     }
   };
 
-  // --- Refresh, one at a time ------------------------------------------------------------------
-  let refreshing: Promise<string> | null = null;
+  // --- Refresh, one at a time --------------------------------------------------------------------
+  // One refresh at a time in this client, and, under the storage's lock, one at a time among the tabs
+  // that share the storage.
+  let refreshing: Promise<JwtAuth> | null = null;
 
-  const refresh = (): Promise<string> => {
+  /**
+   * Refreshes the session unless its access token is no longer `stale`: then another request, or
+   * another tab, already replaced it while this one waited for the lock, and the stored pair is used.
+   */
+  const refreshFrom = (stale: string | undefined): Promise<JwtAuth> => {
     refreshing ??= (async () => {
-      const auth = storage.get();
-      if (auth?.scheme !== "jwt") throw new Error("gojoser: refresh needs a JWT session");
-      const { data: body, error, response } = await api.POST("/auth/jwt/refresh/", {
-        body: { refresh: auth.refresh },
-      });
-      if (!body) {
-        // The refresh token is invalid, expired, revoked or of the wrong type: the session is over.
-        if (response.status === 400 || response.status === 401) forgetIfCurrent(auth);
-        throw new ApiError(response.status, error ?? "", response);
-      }
-      // Save only if nobody logged out or in meanwhile. With ROTATE_REFRESH_TOKENS the server sends a
-      // new refresh token too.
-      if (sameAuth(storage.get(), auth)) {
-        const next = body.refresh ?? auth.refresh;
-        if (next !== auth.refresh) {
-          if (!lineage.includes(auth.refresh)) lineage = [auth.refresh];
-          lineage = [...lineage, next].slice(-8);
+      const run = async (): Promise<JwtAuth> => {
+        const auth = storage.get();
+        if (auth?.scheme !== "jwt") throw new Error("gojoser: refresh needs a JWT session");
+        if (stale !== undefined && auth.access !== stale) return auth;
+        const { data: body, error, response } = await api.POST("/auth/jwt/refresh/", {
+          body: { refresh: auth.refresh },
+        });
+        if (!body) {
+          // The refresh token is invalid, expired, revoked or of the wrong type: the session is over.
+          if (response.status === 400 || response.status === 401) forgetIfCurrent(auth);
+          throw new ApiError(response.status, error ?? "", response);
         }
-        save({ scheme: "jwt", access: body.access, refresh: next });
-      }
-      return body.access;
+        // With ROTATE_REFRESH_TOKENS the server sends a new refresh token too.
+        const next: JwtAuth = { scheme: "jwt", access: body.access, refresh: body.refresh ?? auth.refresh };
+        // Save only if nobody logged out or in meanwhile.
+        if (sameAuth(storage.get(), auth)) {
+          if (next.refresh !== auth.refresh) {
+            if (!lineage.includes(auth.refresh)) lineage = [auth.refresh];
+            lineage = [...lineage, next.refresh].slice(-8);
+          }
+          save(next);
+        }
+        return next;
+      };
+      return storage.lock ? storage.lock(run) : run();
     })().finally(() => {
       refreshing = null;
     });
     return refreshing;
+  };
+
+  const refresh = async (): Promise<string> => {
+    const auth = storage.get();
+    return (await refreshFrom(auth?.scheme === "jwt" ? auth.access : undefined)).access;
   };
 
   // --- Signing requests and retrying after a 401 ------------------------------------------------
@@ -232,7 +261,10 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
       access = current.access; // another request already refreshed
     } else {
       try {
-        access = await refresh();
+        const next = await refreshFrom(used.access);
+        // Waiting for the lock, another tab may have logged in as someone else.
+        if (!sameSession(next.refresh, used.refresh)) return response;
+        access = next.access;
       } catch {
         return response;
       }
@@ -261,4 +293,26 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
 
 function authorization(auth: StoredAuth): string {
   return auth.scheme === "token" ? `Token ${auth.token}` : `Bearer ${auth.access}`;
+}
+
+/**
+ * True when both are JWTs of the same user by their user_id claim (SimpleJWT's default USER_ID_CLAIM).
+ * The payload is read without verifying the signature: it only decides whether a request may be sent
+ * again with a token the server itself issued to this origin, and the server still checks that token.
+ */
+function sameUser(a: string, b: string): boolean {
+  const ua = userId(a);
+  return ua !== undefined && ua === userId(b);
+}
+
+function userId(token: string): string | number | undefined {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    const id = (claims as { user_id?: unknown } | null)?.user_id;
+    return typeof id === "string" || typeof id === "number" ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

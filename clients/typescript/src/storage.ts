@@ -1,3 +1,5 @@
+import { createTabLock, type TabLock } from "./lock.js";
+
 /** The credentials of a session: a DRF token, or a SimpleJWT pair. */
 export type StoredAuth =
   | { scheme: "token"; token: string }
@@ -17,6 +19,12 @@ export interface TokenStorage {
    * logout in another tab). Returns a function that stops listening.
    */
   subscribe?(listener: () => void): () => void;
+  /**
+   * Optional, for storages that tabs share: runs a task while no other tab runs one under this storage's
+   * lock. The client refreshes a JWT under it, and first re-reads the credentials, so tabs that hit a
+   * 401 at once send one refresh request between them. See createTabLock.
+   */
+  lock?: TabLock;
 }
 
 /**
@@ -33,13 +41,29 @@ export function createMemoryStorage(initial: StoredAuth | null = null): TokenSto
   };
 }
 
+/**
+ * The part of the Web Storage API that is used: localStorage and sessionStorage fit, and so does any
+ * object with these methods. (Its own type, so that the declarations need no DOM library.)
+ */
+export interface WebStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 export interface LocalStorageOptions {
   /** The key the credentials are saved under. Default `"gojoser.auth"`. */
   key?: string;
   /** The Web Storage to use. Default `globalThis.localStorage`; pass `sessionStorage` for one tab. */
-  storage?: Storage;
+  storage?: WebStorage;
   /** Where `storage` events arrive. Default `globalThis` (the window). */
   events?: Pick<EventTarget, "addEventListener" | "removeEventListener">;
+  /**
+   * How the tabs that share this storage take turns to refresh a JWT. Default: a createTabLock named
+   * `<key>.refresh` (Web Locks, else a lease in `storage`); none for sessionStorage, which no other tab
+   * sees. `false`: no coordination, as before version 0.2.
+   */
+  lock?: TabLock | false;
 }
 
 /**
@@ -49,7 +73,15 @@ export interface LocalStorageOptions {
  */
 export function createLocalStorage(options: LocalStorageOptions = {}): TokenStorage {
   const key = options.key ?? "gojoser.auth";
-  const store = () => options.storage ?? globalThis.localStorage;
+  const store = (): WebStorage => options.storage ?? globalThis.localStorage;
+  const tabLock = options.lock ?? createTabLock(`${key}.refresh`, options.storage ? { storage: options.storage } : {});
+  const perTab = () => {
+    try {
+      return store() === globalThis.sessionStorage;
+    } catch {
+      return false;
+    }
+  };
   return {
     get() {
       let raw: string | null;
@@ -81,6 +113,7 @@ export function createLocalStorage(options: LocalStorageOptions = {}): TokenStor
       target.addEventListener("storage", onStorage);
       return () => target.removeEventListener!("storage", onStorage);
     },
+    ...(tabLock && { lock: <T>(task: () => Promise<T>) => (perTab() ? task() : tabLock(task)) }),
   };
 }
 

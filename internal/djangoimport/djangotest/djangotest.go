@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gojoser/gojoser/internal/apitest"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // Python is Debian's interpreter, where apt installs python3-django and the rest. pyenv's python3
@@ -76,12 +76,11 @@ func Require(t testing.TB) {
 	t.Skip(msg)
 }
 
-// Make creates a fresh database on db and fills it with make_fixture.py, with env added to the
-// environment (DJANGO_USER_MODEL=accounts.User for the custom user model). It returns the database's
-// URL, as `gojoser import django --from` takes it, and the manifest.
-func Make(t testing.TB, db apitest.DB, env ...string) (string, Manifest) {
+// Make fills the fresh database at url (sqlite:<path> or postgres://..., as `gojoser import django
+// --from` takes it) with make_fixture.py, with env added to the environment
+// (DJANGO_USER_MODEL=accounts.User for the custom user model), and returns the manifest.
+func Make(t testing.TB, url string, env ...string) Manifest {
 	t.Helper()
-	url := db.NewURL(t)
 	manifest := filepath.Join(t.TempDir(), "manifest.json")
 	cmd := exec.Command(Python, filepath.Join(Dir(), "make_fixture.py"), "--manifest", manifest)
 	cmd.Env = append(os.Environ(), append(env, "DJANGO_DATABASE="+url, "PYTHONDONTWRITEBYTECODE=1")...)
@@ -96,13 +95,17 @@ func Make(t testing.TB, db apitest.DB, env ...string) (string, Manifest) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	return url, m
+	return m
 }
 
 // Exec runs a statement on the Django database at url, as a change made in Django between two imports.
 func Exec(t testing.TB, url string, query string) {
 	t.Helper()
-	db, err := store.OpenSQL(url)
+	u, err := dburl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQL(u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/auth/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * API root
+         * @description DRF's DefaultRouter root, as Djoser mounts it: a link to the users endpoint, built from the request's
+         *     host and scheme.
+         */
+        get: operations["apiRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/users/": {
         parameters: {
             query?: never;
@@ -470,7 +491,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The token's id, from the session list.
+                 * @description The token's id, from the session list. Other paths under /auth/token/ are 404.
                  * @example 12
                  */
                 id: string;
@@ -646,6 +667,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        APIRoot: {
+            /** Format: uri */
+            users: string;
+        };
         Session: {
             /** Format: int64 */
             id: number;
@@ -995,6 +1020,7 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type SchemaApiRoot = components['schemas']['APIRoot'];
 export type SchemaSession = components['schemas']['Session'];
 export type SchemaJwtCreateRequest = components['schemas']['JWTCreateRequest'];
 export type SchemaJwtRefreshRequest = components['schemas']['JWTRefreshRequest'];
@@ -1038,6 +1064,32 @@ export type RequestBodyUserUpdate = components['requestBodies']['UserUpdate'];
 export type RequestBodyUserDelete = components['requestBodies']['UserDelete'];
 export type $defs = Record<string, never>;
 export interface operations {
+    apiRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints of the router. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "users": "http://127.0.0.1:8000/auth/users/"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["APIRoot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     listUsers: {
         parameters: {
             query?: never;
@@ -1740,7 +1792,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The token's id, from the session list.
+                 * @description The token's id, from the session list. Other paths under /auth/token/ are 404.
                  * @example 12
                  */
                 id: string;

@@ -1,13 +1,13 @@
-// Package auth turns an Authorization header into the requesting user (the viewer) and answers the
-// generated server's security checks, including the roles each operation declares in openapi.yaml.
-package auth
+// Package viewer is who is asking: the authenticated user behind a request, with their roles. Services
+// decide what a viewer may do; internal/auth resolves one from a request's credentials.
+package viewer
 
 import (
 	"context"
 	"slices"
 )
 
-// AdminRole holders are Djoser's staff.
+// AdminRole holders are Djoser's staff. The role is built in: migrations create it.
 const AdminRole = "admin"
 
 // Viewer is the authenticated requester, resolved once per request with their roles.
@@ -31,15 +31,15 @@ func (v *Viewer) HasRole(role string) bool {
 // IsAdmin reports whether the viewer is staff.
 func (v *Viewer) IsAdmin() bool { return v.HasRole(AdminRole) }
 
-type viewerKey struct{}
+type ctxKey struct{}
 
-// WithViewer returns ctx carrying v.
-func WithViewer(ctx context.Context, v *Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, v)
 }
 
 // FromContext returns the viewer, or nil for an anonymous request.
 func FromContext(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey{}).(*Viewer)
+	v, _ := ctx.Value(ctxKey{}).(*Viewer)
 	return v
 }

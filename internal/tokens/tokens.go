@@ -1,4 +1,5 @@
-package auth
+// Package tokens makes the keys of opaque (DRF-style) tokens and the digests the database keeps of them.
+package tokens
 
 import (
 	"crypto/rand"
