@@ -111,6 +111,15 @@ type Config struct {
 	Argon2Threads   uint8  `env:"ARGON2_THREADS" envDefault:"1"`
 	// How many hashes may run at once; 0 means one per CPU core.
 	HashConcurrency int `env:"HASH_CONCURRENCY" envDefault:"0"`
+
+	// Operations (README, "Operations"). Tracing is set with the standard OTEL_* variables instead.
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics on a listener of its own.
+	MetricsAddr string `env:"METRICS_ADDR"`
+	// MailRetention is how long a mail that is done with (sent, failed for good, or skipped) is kept.
+	MailRetention time.Duration `env:"MAIL_RETENTION" envDefault:"168h"`
+	// CleanupInterval is how often the retention job runs on a serving node (one node at a time); 0
+	// leaves it to `gojoser cleanup`.
+	CleanupInterval time.Duration `env:"CLEANUP_INTERVAL" envDefault:"1h"`
 }
 
 // Prefix is the common prefix of every variable.
@@ -250,6 +259,15 @@ func (c Config) Validate() error {
 	}
 	if c.EmailMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_MAX_ATTEMPTS must be at least 1, got %d", c.EmailMaxAttempts))
+	}
+	if c.MailRetention <= 0 {
+		errs = append(errs, fmt.Errorf("GOJOSER_MAIL_RETENTION must be positive, got %s", c.MailRetention))
+	}
+	if c.CleanupInterval < 0 {
+		errs = append(errs, fmt.Errorf("GOJOSER_CLEANUP_INTERVAL must be 0 (no periodic cleanup) or positive, got %s", c.CleanupInterval))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		errs = append(errs, fmt.Errorf("GOJOSER_METRICS_ADDR must differ from GOJOSER_ADDR (metrics have a listener of their own), got %q", c.MetricsAddr))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))

@@ -24,6 +24,8 @@ type Options struct {
 	AccessLog bool
 	// StaticDir, when set, is served at / for every path that is not the API's.
 	StaticDir string
+	// Requests, when set, learns of every answered request (metrics, tracing).
+	Requests RequestObserver
 }
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
@@ -54,7 +56,7 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if opts.StaticDir != "" {
 		api = withStatic(api, table, opts.StaticDir)
 	}
-	return observe(log, opts.AccessLog, api), nil
+	return observe(log, opts.AccessLog, opts.Requests, api), nil
 }
 
 // bodyErrors surfaces a body the parser could not read, for every operation that takes one, where DRF

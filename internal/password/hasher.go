@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gojoser/gojoser/internal/password/argon2id"
 )
@@ -46,6 +49,9 @@ type Hasher struct {
 	// away or distinguished from a real verification.
 	dummySalt []byte
 	dummyKey  []byte
+	// tracer and wait observe hashes (see Observe); nil when nobody does.
+	tracer trace.Tracer
+	wait   func(time.Duration)
 }
 
 // NewHasher returns a Hasher using p. concurrency <= 0 means
@@ -87,7 +93,7 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	key, err := h.derive(ctx, password, salt, h.params)
+	key, err := h.derive(ctx, "password.hash", password, salt, h.params)
 	if err != nil {
 		return "", err
 	}
@@ -112,7 +118,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 	if err != nil {
 		return false, false, err
 	}
-	got, err := h.derive(ctx, password, salt, p)
+	got, err := h.derive(ctx, "password.verify", password, salt, p)
 	if err != nil {
 		return false, false, err
 	}
@@ -134,7 +140,7 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) bool {
 }
 
 func (h *Hasher) dummy(ctx context.Context, password string) error {
-	got, err := h.derive(ctx, password, h.dummySalt, h.params)
+	got, err := h.derive(ctx, "password.verify", password, h.dummySalt, h.params)
 	if err != nil {
 		return err
 	}
@@ -144,12 +150,21 @@ func (h *Hasher) dummy(ctx context.Context, password string) error {
 }
 
 // derive runs argon2id once a working buffer is free. Only p's cost fields
-// and KeyLen are used; the salt is given explicitly.
-func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+// and KeyLen are used; the salt is given explicitly. name is the span's,
+// when hashes are traced.
+func (h *Hasher) derive(ctx context.Context, name, password string, salt []byte, p Params) ([]byte, error) {
 	// Check first: select picks randomly among ready cases, and a caller
 	// that already gave up should not get an expensive hash.
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	ctx, span := h.span(ctx, name)
+	if span != nil {
+		defer span.End()
+	}
+	var start time.Time
+	if h.wait != nil || span != nil {
+		start = time.Now()
 	}
 	var s *slot
 	select {
@@ -158,6 +173,9 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 		return nil, ctx.Err()
 	}
 	defer func() { h.slots <- s }()
+	if !start.IsZero() {
+		h.waited(span, start)
+	}
 	key := s.run(func(b *argon2id.Buffer) []byte {
 		return b.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
 	})
