@@ -84,6 +84,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{RefreshTokensColumns[2]},
 			},
+			{
+				Name:    "refreshtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[4]},
+			},
 		},
 	}
 	// RolesColumns holds the columns for the "roles" table.
@@ -125,6 +130,11 @@ var (
 				Name:    "token_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{TokensColumns[6]},
+			},
+			{
+				Name:    "token_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{TokensColumns[4]},
 			},
 		},
 	}
