@@ -123,12 +123,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
-		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir})
+		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, Cookies: cookieOptions(cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("build server: %w", err)
 	}
 	a.Handler = corsMW(h)
 	return a, nil
+}
+
+// cookieOptions is cookie mode as the configuration asks for it (off without GOJOSER_AUTH_COOKIE).
+func cookieOptions(cfg config.Config) httpapi.CookieOptions {
+	sameSite := map[string]http.SameSite{"Lax": http.SameSiteLaxMode, "Strict": http.SameSiteStrictMode, "None": http.SameSiteNoneMode}
+	return httpapi.CookieOptions{
+		Name: cfg.AuthCookie, RefreshName: cfg.RefreshCookie(), Secure: cfg.AuthCookieSecure,
+		SameSite:       sameSite[cfg.AuthCookieSameSite],
+		AccessLifetime: cfg.JWTAccessTokenLifetime, RefreshLifetime: cfg.JWTRefreshTokenLifetime,
+		Trusted: cors.Matcher(cfg.CORSAllowedOrigins),
+	}
 }
 
 func settings(cfg config.Config) users.Settings {

@@ -81,6 +81,9 @@ type Config struct {
 	CORSAllowCredentials bool          `env:"CORS_ALLOW_CREDENTIALS" envDefault:"false"`
 	CORSMaxAge           time.Duration `env:"CORS_MAX_AGE" envDefault:"10m"`
 
+	// Cookie mode and social login (browser.go).
+	Browser
+
 	// JWT (SimpleJWT-compatible).
 	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
 	JWTSigningKey           string        `env:"JWT_SIGNING_KEY"`
@@ -253,6 +256,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
+	errs = append(errs, c.validateBrowser()...)
 	return errors.Join(errs...)
 }
 
@@ -290,9 +294,8 @@ func nameVariables(err error, lookup func(string) string) error {
 // the setting it most resembles, when one is close.
 func Unknown(environ []string) []string {
 	known := map[string]bool{}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("env"); tag != "" {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+		if tag := f.Tag.Get("env"); tag != "" {
 			known[Prefix+tag] = true
 		}
 	}

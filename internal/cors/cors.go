@@ -103,3 +103,32 @@ func checkOrigin(origin string) error {
 	}
 	return nil
 }
+
+// Matcher reports whether an Origin header names one of origins, with rs/cors's rule for a "*"
+// wildcard inside an entry (any run of characters there). A lone "*" matches nothing: it lets every
+// origin read answers, which says nothing about whom to trust with cookies.
+func Matcher(origins []string) func(origin string) bool {
+	exact := map[string]bool{}
+	var patterns [][2]string
+	for _, o := range origins {
+		switch prefix, suffix, wild := strings.Cut(strings.ToLower(o), "*"); {
+		case o == "*":
+		case wild:
+			patterns = append(patterns, [2]string{prefix, suffix})
+		default:
+			exact[prefix] = true
+		}
+	}
+	return func(origin string) bool {
+		origin = strings.ToLower(origin)
+		if exact[origin] {
+			return true
+		}
+		for _, p := range patterns {
+			if len(origin) >= len(p[0])+len(p[1]) && strings.HasPrefix(origin, p[0]) && strings.HasSuffix(origin, p[1]) {
+				return true
+			}
+		}
+		return false
+	}
+}

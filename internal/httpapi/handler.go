@@ -19,6 +19,8 @@ import (
 type Handler struct {
 	users *users.Service
 	jwks  []byte
+	// cookies is cookie mode's jar; nil when it is off.
+	cookies *cookieJar
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -144,6 +146,7 @@ func (h *Handler) DeleteMe(ctx context.Context, req *oas.UserDeleteRequest) (oas
 	if err := h.users.Delete(ctx, me, value(req.CurrentPassword)); err != nil {
 		return nil, err
 	}
+	h.cookies.clear(ctx)
 	return &oas.DeleteMeNoContent{}, nil
 }
 
@@ -197,6 +200,7 @@ func (h *Handler) TokenLogin(ctx context.Context, req *oas.TokenCreateRequest) (
 	if err != nil {
 		return nil, err
 	}
+	h.cookies.setToken(ctx, key)
 	return &oas.TokenCreated{AuthToken: key}, nil
 }
 
@@ -208,6 +212,7 @@ func (h *Handler) TokenLogout(ctx context.Context) (oas.TokenLogoutRes, error) {
 	if err := h.users.Logout(ctx, v); err != nil {
 		return nil, err
 	}
+	h.cookies.clear(ctx)
 	return &oas.TokenLogoutNoContent{}, nil
 }
 
