@@ -113,6 +113,8 @@ const (
 	// python-social-auth's AuthFailed ("Authentication failed: %s"), with gojoser's reasons.
 	MsgSocialNoVerifiedEmail = "Authentication failed: the provider has not verified an email address for this account."
 	MsgSocialIDToken         = "Authentication failed: the provider's ID token is invalid."
+	MsgSocialAmbiguousEmail  = "Authentication failed: more than one account has this email address."
+	MsgSocialInactive        = "Authentication failed: this account is inactive."
 )
 
 // gojoser's extensions, worded in DRF's manner.

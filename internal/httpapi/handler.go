@@ -21,6 +21,7 @@ type Handler struct {
 	jwks  []byte
 	// cookies is cookie mode's jar; nil when it is off.
 	cookies *cookieJar
+	social  SocialOptions
 }
 
 var _ oas.Handler = (*Handler)(nil)

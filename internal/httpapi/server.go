@@ -26,6 +26,8 @@ type Options struct {
 	StaticDir string
 	// Cookies configure cookie mode; a zero value leaves it off.
 	Cookies CookieOptions
+	// Social configures social login; a zero value answers 404 at /auth/o/.
+	Social SocialOptions
 }
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
@@ -35,7 +37,7 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	h.cookies = newCookieJar(opts.Cookies)
+	h.cookies, h.social = newCookieJar(opts.Cookies), opts.Social
 	srv, err := oas.NewServer(h, security{auth: authn, cookies: h.cookies != nil},
 		oas.WithErrorHandler(errorHandler(log)),
 		oas.WithMiddleware(h.bodyErrors),
