@@ -17,8 +17,8 @@ type Browser struct {
 	// "<AuthCookie>_refresh").
 	AuthCookie        string `env:"AUTH_COOKIE"`
 	AuthRefreshCookie string `env:"AUTH_REFRESH_COOKIE"`
-	// AuthCookieSecure marks gojoser's cookies Secure. Browsers then send them over https only
-	// (http://localhost too, in Chromium and Firefox); false is for plain-http development.
+	// AuthCookieSecure marks gojoser's cookies Secure. Browsers then keep them over https only, and
+	// http://localhost and 127.0.0.1; false is for plain-http development on other hosts.
 	AuthCookieSecure bool `env:"AUTH_COOKIE_SECURE" envDefault:"true"`
 	// AuthCookieSameSite is Lax, Strict, or None (for an app on another site; needs Secure).
 	AuthCookieSameSite string `env:"AUTH_COOKIE_SAMESITE" envDefault:"Lax"`

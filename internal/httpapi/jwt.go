@@ -55,10 +55,11 @@ func (h *Handler) JwtVerify(ctx context.Context, req *oas.JWTVerifyRequest) (oas
 }
 
 func (h *Handler) JwtBlacklist(ctx context.Context, req *oas.JWTRefreshRequest) (oas.JwtBlacklistRes, error) {
-	tok, fromCookie := h.refreshToken(ctx, req.Refresh)
+	tok, _ := h.refreshToken(ctx, req.Refresh)
 	err := h.users.JWTBlacklist(ctx, tok)
-	if fromCookie {
-		h.cookies.clear(ctx) // a logout: whether or not the token was still good, the session ends
+	if !req.Refresh.Set {
+		// A logout by cookie: whether or not a refresh cookie was left, or still good, the session ends.
+		h.cookies.clear(ctx)
 	}
 	if err != nil {
 		return nil, err
