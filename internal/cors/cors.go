@@ -35,8 +35,9 @@ var (
 		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
 	}
 	// AllowedHeaders are the request headers a preflight may ask for. Authorization carries the token;
-	// Content-Type is needed for application/json bodies.
-	AllowedHeaders = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "X-Requested-With"}
+	// Content-Type is needed for application/json bodies. X-CSRFToken is what Django frontends add to
+	// unsafe requests; gojoser ignores it (cookie mode checks origins), but must not refuse it.
+	AllowedHeaders = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "X-CSRFToken", "X-Requested-With"}
 	// ExposedHeaders are the response headers scripts may read: WWW-Authenticate tells which scheme a 401
 	// wants, Allow lists the methods after a 405.
 	ExposedHeaders = []string{"Allow", "WWW-Authenticate"}

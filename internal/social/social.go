@@ -60,8 +60,8 @@ type Config struct {
 	DB *ent.Client
 	// HTTPClient talks to the providers; nil means one with a 15 s timeout.
 	HTTPClient *http.Client
-	Now        func() time.Time
-	Log        *slog.Logger
+	Now        func() time.Time // nil: time.Now
+	Log        *slog.Logger     // nil: slog.Default()
 }
 
 // Manager runs the flows of the configured providers.
@@ -91,6 +91,9 @@ func New(cfg Config) *Manager {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	m := &Manager{cfg: cfg, keys: deriveKeys(cfg.Secret), providers: map[string]provider{}}
 	for _, p := range cfg.Providers {
