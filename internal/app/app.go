@@ -28,6 +28,7 @@ import (
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/retention"
+	"github.com/gojoser/gojoser/internal/social"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/users"
 	"go.opentelemetry.io/otel/trace"
@@ -149,7 +150,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
-		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, Requests: a.requestObserver()})
+		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, Requests: a.requestObserver(),
+			Cookies: cookieOptions(cfg), Social: socialOptions(cfg, a.DB, secret, opts.Now, log)})
 	if err != nil {
 		return nil, fmt.Errorf("build server: %w", err)
 	}
@@ -163,6 +165,44 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	// The probes answer ahead of everything else: unlogged, untraced, uncounted (see internal/health).
 	a.Handler = a.Health.Mount(h)
 	return a, nil
+}
+
+// cookieOptions is cookie mode as the configuration asks for it (off without GOJOSER_AUTH_COOKIE).
+func cookieOptions(cfg config.Config) httpapi.CookieOptions {
+	sameSite := map[string]http.SameSite{"Lax": http.SameSiteLaxMode, "Strict": http.SameSiteStrictMode, "None": http.SameSiteNoneMode}
+	return httpapi.CookieOptions{
+		Name: cfg.AuthCookie, RefreshName: cfg.RefreshCookie(), Secure: cfg.AuthCookieSecure,
+		SameSite:       sameSite[cfg.AuthCookieSameSite],
+		AccessLifetime: cfg.JWTAccessTokenLifetime, RefreshLifetime: cfg.JWTRefreshTokenLifetime,
+		Trusted: cors.Matcher(cfg.CORSAllowedOrigins),
+	}
+}
+
+// socialOptions is social login as the configuration asks for it (404s without a provider).
+func socialOptions(cfg config.Config, db *ent.Client, secret []byte, now func() time.Time, log *slog.Logger) httpapi.SocialOptions {
+	co := cookieOptions(cfg)
+	o := httpapi.SocialOptions{Secure: co.Secure, SameSite: co.SameSite, StateLifetime: cfg.SocialAuthStateLifetime}
+	if !cfg.SocialEnabled() {
+		return o
+	}
+	var providers []social.ProviderConfig
+	if cfg.SocialAuthOIDCIssuer != "" {
+		providers = append(providers, social.ProviderConfig{Name: cfg.SocialAuthOIDCName, Issuer: cfg.SocialAuthOIDCIssuer,
+			ClientID: cfg.SocialAuthOIDCKey, ClientSecret: cfg.SocialAuthOIDCSecret})
+	}
+	if cfg.SocialAuthGoogleOAuth2Key != "" {
+		providers = append(providers, social.ProviderConfig{Name: "google-oauth2", Issuer: social.GoogleIssuer,
+			ClientID: cfg.SocialAuthGoogleOAuth2Key, ClientSecret: cfg.SocialAuthGoogleOAuth2Secret})
+	}
+	if cfg.SocialAuthGitHubKey != "" {
+		providers = append(providers, social.ProviderConfig{Name: "github", GitHub: true,
+			ClientID: cfg.SocialAuthGitHubKey, ClientSecret: cfg.SocialAuthGitHubSecret})
+	}
+	o.Manager = social.New(social.Config{
+		Secret: secret, AllowedRedirectURIs: cfg.SocialAuthAllowedRedirectURIs, StateLifetime: cfg.SocialAuthStateLifetime,
+		Providers: providers, DB: db, Now: now, Log: log,
+	})
+	return o
 }
 
 func settings(cfg config.Config) users.Settings {

@@ -83,6 +83,9 @@ type Config struct {
 	CORSAllowCredentials bool          `env:"CORS_ALLOW_CREDENTIALS" envDefault:"false"`
 	CORSMaxAge           time.Duration `env:"CORS_MAX_AGE" envDefault:"10m"`
 
+	// Cookie mode and social login (browser.go).
+	Browser
+
 	// JWT (SimpleJWT-compatible).
 	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
 	JWTSigningKey           string        `env:"JWT_SIGNING_KEY"`
@@ -272,6 +275,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
+	errs = append(errs, c.validateBrowser()...)
 	return errors.Join(errs...)
 }
 
@@ -308,9 +312,8 @@ func nameVariables(err error, lookup func(string) string) error {
 // the setting it most resembles, when one is close.
 func Unknown(env map[string]string) []string {
 	known := map[string]bool{}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("env"); tag != "" {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+		if tag := f.Tag.Get("env"); tag != "" {
 			known[Prefix+tag] = true
 		}
 	}
