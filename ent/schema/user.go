@@ -40,5 +40,6 @@ func (User) Edges() []ent.Edge {
 		edge.To("tokens", Token.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("roles", Role.Type),
 		edge.To("refresh_tokens", RefreshToken.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("identities", Identity.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }

@@ -125,7 +125,7 @@ func (h *Hasher) verifyDjango(ctx context.Context, spent *time.Duration, passwor
 // faster than an unknown user would.
 func (h *Hasher) checkDjango(ctx context.Context, spent *time.Duration, password string, d djangoHash) (bool, error) {
 	var ok bool
-	if _, err := h.inSlot(ctx, spent, func(*argon2id.Buffer) []byte { ok = d.match(password); return nil }); err != nil {
+	if _, err := h.inSlot(ctx, "password.verify", spent, func(*argon2id.Buffer) []byte { ok = d.match(password); return nil }); err != nil {
 		return false, err
 	}
 	if ok {

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/gojoser/gojoser/internal/password/argon2id"
 )
 
@@ -48,6 +50,9 @@ type Hasher struct {
 	// away or distinguished from a real verification.
 	dummySalt []byte
 	dummyKey  []byte
+	// tracer and wait observe hashes (see Observe); nil when nobody does.
+	tracer trace.Tracer
+	wait   func(time.Duration)
 
 	// legacy accepts Django's unsalted and MD5/SHA-1 formats (GOJOSER_LEGACY_HASHERS).
 	legacy bool
@@ -109,7 +114,7 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	key, err := h.derive(ctx, nil, password, salt, h.params)
+	key, err := h.derive(ctx, "password.hash", nil, password, salt, h.params)
 	if err != nil {
 		return "", err
 	}
@@ -152,7 +157,7 @@ func (h *Hasher) verify(ctx context.Context, spent *time.Duration, password, enc
 	if err != nil {
 		return false, false, h.dummyFor(ctx, spent, password, err)
 	}
-	got, err := h.derive(ctx, spent, password, salt, p)
+	got, err := h.derive(ctx, "password.verify", spent, password, salt, p)
 	if err != nil {
 		return false, false, err
 	}
@@ -186,7 +191,7 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) bool {
 }
 
 func (h *Hasher) dummy(ctx context.Context, spent *time.Duration, password string) error {
-	got, err := h.derive(ctx, spent, password, h.dummySalt, h.params)
+	got, err := h.derive(ctx, "password.verify", spent, password, h.dummySalt, h.params)
 	if err != nil {
 		return err
 	}
@@ -196,9 +201,11 @@ func (h *Hasher) dummy(ctx context.Context, spent *time.Duration, password strin
 }
 
 // derive runs argon2id once a working buffer is free. Only p's cost fields
-// and KeyLen are used; the salt is given explicitly.
-func (h *Hasher) derive(ctx context.Context, spent *time.Duration, password string, salt []byte, p Params) ([]byte, error) {
-	key, err := h.inSlot(ctx, spent, func(b *argon2id.Buffer) []byte {
+// and KeyLen are used; the salt is given explicitly. name is the span's,
+// when hashes are traced; the time hashing took is added to *spent (spent
+// may be nil).
+func (h *Hasher) derive(ctx context.Context, name string, spent *time.Duration, password string, salt []byte, p Params) ([]byte, error) {
+	key, err := h.inSlot(ctx, name, spent, func(b *argon2id.Buffer) []byte {
 		return b.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
 	})
 	if err == nil {
@@ -207,13 +214,22 @@ func (h *Hasher) derive(ctx context.Context, spent *time.Duration, password stri
 	return key, err
 }
 
-// inSlot runs hash once a slot is free, so that every hash, gojoser's or an imported one, counts
-// against the same limit on concurrent hashing. The time hash took is added to *spent (spent may be nil).
-func (h *Hasher) inSlot(ctx context.Context, spent *time.Duration, hash func(*argon2id.Buffer) []byte) ([]byte, error) {
+// inSlot runs hash once a slot is free, so that every hash, gojoser's or an
+// imported one, counts against the same limit on concurrent hashing, and is
+// observed the same way.
+func (h *Hasher) inSlot(ctx context.Context, name string, spent *time.Duration, hash func(*argon2id.Buffer) []byte) ([]byte, error) {
 	// Check first: select picks randomly among ready cases, and a caller
 	// that already gave up should not get an expensive hash.
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	ctx, span := h.span(ctx, name)
+	if span != nil {
+		defer span.End()
+	}
+	var start time.Time
+	if h.wait != nil || span != nil {
+		start = time.Now()
 	}
 	var s *slot
 	select {
@@ -222,10 +238,13 @@ func (h *Hasher) inSlot(ctx context.Context, spent *time.Duration, hash func(*ar
 		return nil, ctx.Err()
 	}
 	defer func() { h.slots <- s }()
-	start := h.now()
+	if !start.IsZero() {
+		h.waited(span, start)
+	}
+	began := h.now()
 	key := s.run(hash)
 	if spent != nil {
-		*spent += h.now().Sub(start)
+		*spent += h.now().Sub(began)
 	}
 	return key, nil
 }

@@ -46,7 +46,7 @@ func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) 
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, needsRehash, err := s.authenticate(ctx, name, p)
+	u, needsRehash, err := s.authenticate(ctx, "jwt", name, p)
 	if err != nil {
 		return Pair{}, err
 	}

@@ -42,7 +42,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
-	u, needsRehash, err := s.authenticate(ctx, username, pw)
+	u, needsRehash, err := s.authenticate(ctx, "token", username, pw)
 	if err != nil {
 		return "", err
 	}
@@ -117,10 +117,17 @@ INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %
 	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
 	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID)
 
-// authenticate checks a username and password. It returns a nil user, with no error, when the user is
-// unknown or inactive or the password wrong, after the same amount of hashing in every case, so that
-// neither the answer nor its timing tells which.
-func (s *Service) authenticate(ctx context.Context, username, pw string) (u *ent.User, needsRehash bool, err error) {
+// authenticate checks a username and password for a login by method ("token" or "jwt"). It returns a
+// nil user, with no error, when the user is unknown or inactive or the password wrong, after the same
+// amount of hashing in every case, so that neither the answer nor its timing tells which.
+func (s *Service) authenticate(ctx context.Context, method, username, pw string) (u *ent.User, needsRehash bool, err error) {
+	if s.logins != nil {
+		defer func() {
+			if err == nil {
+				s.logins(method, u != nil)
+			}
+		}()
+	}
 	u, err = s.db.User.Query().Where(user.Username(username)).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.hasher.VerifyDummy(ctx, pw)
