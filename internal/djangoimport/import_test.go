@@ -19,8 +19,6 @@ import (
 	"github.com/gojoser/gojoser/internal/djangoimport"
 	"github.com/gojoser/gojoser/internal/djangoimport/djangotest"
 	"github.com/gojoser/gojoser/internal/password"
-	"github.com/gojoser/gojoser/internal/store"
-	"github.com/gojoser/gojoser/internal/store/dburl"
 )
 
 // cheap is the argon2id cost the test servers run with (apitest's settings).
@@ -42,15 +40,7 @@ func run(t *testing.T, target string, opts djangoimport.Options) (*djangoimport.
 // counts are the row counts of gojoser's tables an import writes (-1: no such table).
 func counts(t *testing.T, url string) map[string]int {
 	t.Helper()
-	u, err := dburl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := djangotest.Open(t, url)
 	out := map[string]int{}
 	for _, table := range []string{"users", "tokens", "refresh_tokens", "roles", "user_roles", "django_import_users"} {
 		var n int

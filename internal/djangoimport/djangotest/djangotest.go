@@ -6,6 +6,7 @@
 package djangotest
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -101,6 +102,16 @@ func Make(t testing.TB, url string, env ...string) Manifest {
 // Exec runs a statement on the Django database at url, as a change made in Django between two imports.
 func Exec(t testing.TB, url string, query string) {
 	t.Helper()
+	db := Open(t, url)
+	if _, err := db.Exec(query); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// Open opens the database at url (Django's or gojoser's) with the settings gojoser uses, closed at the
+// end of the test.
+func Open(t testing.TB, url string) *sql.DB {
+	t.Helper()
 	u, err := dburl.Parse(url)
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +120,6 @@ func Exec(t testing.TB, url string, query string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.Exec(query); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
