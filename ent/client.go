@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/gojoser/gojoser/ent/djangoimportuser"
 	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
@@ -32,6 +33,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// DjangoImportUser is the client for interacting with the DjangoImportUser builders.
+	DjangoImportUser *DjangoImportUserClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
 	// Meta is the client for interacting with the Meta builders.
@@ -59,6 +62,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.DjangoImportUser = NewDjangoImportUserClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
 	c.Meta = NewMetaClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
@@ -157,16 +161,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Identity:      NewIdentityClient(cfg),
-		Meta:          NewMetaClient(cfg),
-		OutboxMessage: NewOutboxMessageClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		Role:          NewRoleClient(cfg),
-		SocialState:   NewSocialStateClient(cfg),
-		Token:         NewTokenClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		DjangoImportUser: NewDjangoImportUserClient(cfg),
+		Identity:         NewIdentityClient(cfg),
+		Meta:             NewMetaClient(cfg),
+		OutboxMessage:    NewOutboxMessageClient(cfg),
+		RefreshToken:     NewRefreshTokenClient(cfg),
+		Role:             NewRoleClient(cfg),
+		SocialState:      NewSocialStateClient(cfg),
+		Token:            NewTokenClient(cfg),
+		User:             NewUserClient(cfg),
 	}, nil
 }
 
@@ -184,23 +189,24 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Identity:      NewIdentityClient(cfg),
-		Meta:          NewMetaClient(cfg),
-		OutboxMessage: NewOutboxMessageClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		Role:          NewRoleClient(cfg),
-		SocialState:   NewSocialStateClient(cfg),
-		Token:         NewTokenClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		DjangoImportUser: NewDjangoImportUserClient(cfg),
+		Identity:         NewIdentityClient(cfg),
+		Meta:             NewMetaClient(cfg),
+		OutboxMessage:    NewOutboxMessageClient(cfg),
+		RefreshToken:     NewRefreshTokenClient(cfg),
+		Role:             NewRoleClient(cfg),
+		SocialState:      NewSocialStateClient(cfg),
+		Token:            NewTokenClient(cfg),
+		User:             NewUserClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Identity.
+//		DjangoImportUser.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -223,8 +229,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role, c.SocialState,
-		c.Token, c.User,
+		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
+		c.SocialState, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -234,8 +240,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role, c.SocialState,
-		c.Token, c.User,
+		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
+		c.SocialState, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -244,6 +250,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *DjangoImportUserMutation:
+		return c.DjangoImportUser.mutate(ctx, m)
 	case *IdentityMutation:
 		return c.Identity.mutate(ctx, m)
 	case *MetaMutation:
@@ -262,6 +270,139 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// DjangoImportUserClient is a client for the DjangoImportUser schema.
+type DjangoImportUserClient struct {
+	config
+}
+
+// NewDjangoImportUserClient returns a client for the DjangoImportUser from the given config.
+func NewDjangoImportUserClient(c config) *DjangoImportUserClient {
+	return &DjangoImportUserClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `djangoimportuser.Hooks(f(g(h())))`.
+func (c *DjangoImportUserClient) Use(hooks ...Hook) {
+	c.hooks.DjangoImportUser = append(c.hooks.DjangoImportUser, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `djangoimportuser.Intercept(f(g(h())))`.
+func (c *DjangoImportUserClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DjangoImportUser = append(c.inters.DjangoImportUser, interceptors...)
+}
+
+// Create returns a builder for creating a DjangoImportUser entity.
+func (c *DjangoImportUserClient) Create() *DjangoImportUserCreate {
+	mutation := newDjangoImportUserMutation(c.config, OpCreate)
+	return &DjangoImportUserCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DjangoImportUser entities.
+func (c *DjangoImportUserClient) CreateBulk(builders ...*DjangoImportUserCreate) *DjangoImportUserCreateBulk {
+	return &DjangoImportUserCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DjangoImportUserClient) MapCreateBulk(slice any, setFunc func(*DjangoImportUserCreate, int)) *DjangoImportUserCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DjangoImportUserCreateBulk{err: fmt.Errorf("calling to DjangoImportUserClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DjangoImportUserCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DjangoImportUserCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Update() *DjangoImportUserUpdate {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdate)
+	return &DjangoImportUserUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DjangoImportUserClient) UpdateOne(_m *DjangoImportUser) *DjangoImportUserUpdateOne {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdateOne, withDjangoImportUser(_m))
+	return &DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DjangoImportUserClient) UpdateOneID(id int) *DjangoImportUserUpdateOne {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdateOne, withDjangoImportUserID(id))
+	return &DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Delete() *DjangoImportUserDelete {
+	mutation := newDjangoImportUserMutation(c.config, OpDelete)
+	return &DjangoImportUserDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DjangoImportUserClient) DeleteOne(_m *DjangoImportUser) *DjangoImportUserDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DjangoImportUserClient) DeleteOneID(id int) *DjangoImportUserDeleteOne {
+	builder := c.Delete().Where(djangoimportuser.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DjangoImportUserDeleteOne{builder}
+}
+
+// Query returns a query builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Query() *DjangoImportUserQuery {
+	return &DjangoImportUserQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDjangoImportUser},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DjangoImportUser entity by its id.
+func (c *DjangoImportUserClient) Get(ctx context.Context, id int) (*DjangoImportUser, error) {
+	return c.Query().Where(djangoimportuser.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DjangoImportUserClient) GetX(ctx context.Context, id int) *DjangoImportUser {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DjangoImportUserClient) Hooks() []Hook {
+	return c.hooks.DjangoImportUser
+}
+
+// Interceptors returns the client interceptors.
+func (c *DjangoImportUserClient) Interceptors() []Interceptor {
+	return c.inters.DjangoImportUser
+}
+
+func (c *DjangoImportUserClient) mutate(ctx context.Context, m *DjangoImportUserMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DjangoImportUserCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DjangoImportUserUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DjangoImportUserDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DjangoImportUser mutation op: %q", m.Op())
 	}
 }
 
@@ -1460,12 +1601,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Identity, Meta, OutboxMessage, RefreshToken, Role, SocialState, Token,
-		User []ent.Hook
+		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
+		SocialState, Token, User []ent.Hook
 	}
 	inters struct {
-		Identity, Meta, OutboxMessage, RefreshToken, Role, SocialState, Token,
-		User []ent.Interceptor
+		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
+		SocialState, Token, User []ent.Interceptor
 	}
 )
 

@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/gojoser/gojoser/ent/djangoimportuser"
 	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
@@ -31,15 +32,424 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeIdentity      = "Identity"
-	TypeMeta          = "Meta"
-	TypeOutboxMessage = "OutboxMessage"
-	TypeRefreshToken  = "RefreshToken"
-	TypeRole          = "Role"
-	TypeSocialState   = "SocialState"
-	TypeToken         = "Token"
-	TypeUser          = "User"
+	TypeDjangoImportUser = "DjangoImportUser"
+	TypeIdentity         = "Identity"
+	TypeMeta             = "Meta"
+	TypeOutboxMessage    = "OutboxMessage"
+	TypeRefreshToken     = "RefreshToken"
+	TypeRole             = "Role"
+	TypeSocialState      = "SocialState"
+	TypeToken            = "Token"
+	TypeUser             = "User"
 )
+
+// DjangoImportUserMutation represents an operation that mutates the DjangoImportUser nodes in the graph.
+type DjangoImportUserMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	fields        *[]byte
+	token_digest  *[]byte
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DjangoImportUser, error)
+	predicates    []predicate.DjangoImportUser
+}
+
+var _ ent.Mutation = (*DjangoImportUserMutation)(nil)
+
+// djangoimportuserOption allows management of the mutation configuration using functional options.
+type djangoimportuserOption func(*DjangoImportUserMutation)
+
+// newDjangoImportUserMutation creates new mutation for the DjangoImportUser entity.
+func newDjangoImportUserMutation(c config, op Op, opts ...djangoimportuserOption) *DjangoImportUserMutation {
+	m := &DjangoImportUserMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDjangoImportUser,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDjangoImportUserID sets the ID field of the mutation.
+func withDjangoImportUserID(id int) djangoimportuserOption {
+	return func(m *DjangoImportUserMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DjangoImportUser
+		)
+		m.oldValue = func(ctx context.Context) (*DjangoImportUser, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DjangoImportUser.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDjangoImportUser sets the old DjangoImportUser of the mutation.
+func withDjangoImportUser(node *DjangoImportUser) djangoimportuserOption {
+	return func(m *DjangoImportUserMutation) {
+		m.oldValue = func(context.Context) (*DjangoImportUser, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DjangoImportUserMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DjangoImportUserMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DjangoImportUser entities.
+func (m *DjangoImportUserMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DjangoImportUserMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DjangoImportUserMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DjangoImportUser.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetFields sets the "fields" field.
+func (m *DjangoImportUserMutation) SetFields(b []byte) {
+	m.fields = &b
+}
+
+// GetFields returns the value of the "fields" field in the mutation.
+func (m *DjangoImportUserMutation) GetFields() (r []byte, exists bool) {
+	v := m.fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFields returns the old "fields" field's value of the DjangoImportUser entity.
+// If the DjangoImportUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DjangoImportUserMutation) OldFields(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFields: %w", err)
+	}
+	return oldValue.Fields, nil
+}
+
+// ResetFields resets all changes to the "fields" field.
+func (m *DjangoImportUserMutation) ResetFields() {
+	m.fields = nil
+}
+
+// SetTokenDigest sets the "token_digest" field.
+func (m *DjangoImportUserMutation) SetTokenDigest(b []byte) {
+	m.token_digest = &b
+}
+
+// TokenDigest returns the value of the "token_digest" field in the mutation.
+func (m *DjangoImportUserMutation) TokenDigest() (r []byte, exists bool) {
+	v := m.token_digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenDigest returns the old "token_digest" field's value of the DjangoImportUser entity.
+// If the DjangoImportUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DjangoImportUserMutation) OldTokenDigest(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenDigest: %w", err)
+	}
+	return oldValue.TokenDigest, nil
+}
+
+// ClearTokenDigest clears the value of the "token_digest" field.
+func (m *DjangoImportUserMutation) ClearTokenDigest() {
+	m.token_digest = nil
+	m.clearedFields[djangoimportuser.FieldTokenDigest] = struct{}{}
+}
+
+// TokenDigestCleared returns if the "token_digest" field was cleared in this mutation.
+func (m *DjangoImportUserMutation) TokenDigestCleared() bool {
+	_, ok := m.clearedFields[djangoimportuser.FieldTokenDigest]
+	return ok
+}
+
+// ResetTokenDigest resets all changes to the "token_digest" field.
+func (m *DjangoImportUserMutation) ResetTokenDigest() {
+	m.token_digest = nil
+	delete(m.clearedFields, djangoimportuser.FieldTokenDigest)
+}
+
+// Where appends a list predicates to the DjangoImportUserMutation builder.
+func (m *DjangoImportUserMutation) Where(ps ...predicate.DjangoImportUser) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DjangoImportUserMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DjangoImportUserMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DjangoImportUser, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DjangoImportUserMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DjangoImportUserMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DjangoImportUser).
+func (m *DjangoImportUserMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DjangoImportUserMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.fields != nil {
+		fields = append(fields, djangoimportuser.FieldFields)
+	}
+	if m.token_digest != nil {
+		fields = append(fields, djangoimportuser.FieldTokenDigest)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DjangoImportUserMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case djangoimportuser.FieldFields:
+		return m.GetFields()
+	case djangoimportuser.FieldTokenDigest:
+		return m.TokenDigest()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DjangoImportUserMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case djangoimportuser.FieldFields:
+		return m.OldFields(ctx)
+	case djangoimportuser.FieldTokenDigest:
+		return m.OldTokenDigest(ctx)
+	}
+	return nil, fmt.Errorf("unknown DjangoImportUser field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DjangoImportUserMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case djangoimportuser.FieldFields:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFields(v)
+		return nil
+	case djangoimportuser.FieldTokenDigest:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenDigest(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DjangoImportUser field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DjangoImportUserMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DjangoImportUserMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DjangoImportUserMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DjangoImportUser numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DjangoImportUserMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(djangoimportuser.FieldTokenDigest) {
+		fields = append(fields, djangoimportuser.FieldTokenDigest)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DjangoImportUserMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DjangoImportUserMutation) ClearField(name string) error {
+	switch name {
+	case djangoimportuser.FieldTokenDigest:
+		m.ClearTokenDigest()
+		return nil
+	}
+	return fmt.Errorf("unknown DjangoImportUser nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DjangoImportUserMutation) ResetField(name string) error {
+	switch name {
+	case djangoimportuser.FieldFields:
+		m.ResetFields()
+		return nil
+	case djangoimportuser.FieldTokenDigest:
+		m.ResetTokenDigest()
+		return nil
+	}
+	return fmt.Errorf("unknown DjangoImportUser field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DjangoImportUserMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DjangoImportUserMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DjangoImportUserMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DjangoImportUserMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DjangoImportUserMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DjangoImportUserMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DjangoImportUserMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DjangoImportUser unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DjangoImportUserMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DjangoImportUser edge %s", name)
+}
 
 // IdentityMutation represents an operation that mutates the Identity nodes in the graph.
 type IdentityMutation struct {

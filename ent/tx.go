@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// DjangoImportUser is the client for interacting with the DjangoImportUser builders.
+	DjangoImportUser *DjangoImportUserClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
 	// Meta is the client for interacting with the Meta builders.
@@ -161,6 +163,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.DjangoImportUser = NewDjangoImportUserClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
 	tx.Meta = NewMetaClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
@@ -178,7 +181,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Identity.QueryXXX(), the query will be executed
+// applies a query, for example: DjangoImportUser.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

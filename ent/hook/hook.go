@@ -9,6 +9,18 @@ import (
 	"github.com/gojoser/gojoser/ent"
 )
 
+// The DjangoImportUserFunc type is an adapter to allow the use of ordinary
+// function as DjangoImportUser mutator.
+type DjangoImportUserFunc func(context.Context, *ent.DjangoImportUserMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DjangoImportUserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DjangoImportUserMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DjangoImportUserMutation", m)
+}
+
 // The IdentityFunc type is an adapter to allow the use of ordinary
 // function as Identity mutator.
 type IdentityFunc func(context.Context, *ent.IdentityMutation) (ent.Value, error)

@@ -3,11 +3,24 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
 
 var (
+	// DjangoImportUsersColumns holds the columns for the "django_import_users" table.
+	DjangoImportUsersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "fields", Type: field.TypeBytes},
+		{Name: "token_digest", Type: field.TypeBytes, Nullable: true},
+	}
+	// DjangoImportUsersTable holds the schema information for the "django_import_users" table.
+	DjangoImportUsersTable = &schema.Table{
+		Name:       "django_import_users",
+		Columns:    DjangoImportUsersColumns,
+		PrimaryKey: []*schema.Column{DjangoImportUsersColumns[0]},
+	}
 	// IdentitiesColumns holds the columns for the "identities" table.
 	IdentitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -237,6 +250,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		DjangoImportUsersTable,
 		IdentitiesTable,
 		MetaTable,
 		OutboxMessagesTable,
@@ -250,6 +264,9 @@ var (
 )
 
 func init() {
+	DjangoImportUsersTable.Annotation = &entsql.Annotation{
+		Table: "django_import_users",
+	}
 	IdentitiesTable.ForeignKeys[0].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = UsersTable
 	TokensTable.ForeignKeys[0].RefTable = UsersTable

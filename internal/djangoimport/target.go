@@ -33,7 +33,7 @@ type target struct {
 	sidecar bool // the sidecar table exists
 }
 
-// prepare makes sure the sidecar table exists (not in a dry run) and notes what there is to read.
+// prepare notes what there is to read. The sidecar table comes with gojoser's migrations.
 func (t *target) prepare(ctx context.Context) error {
 	users, err := t.columns(ctx, "users")
 	if err != nil {
@@ -43,19 +43,11 @@ func (t *target) prepare(ctx context.Context) error {
 	if t.empty && !t.dry {
 		return fmt.Errorf("gojoser's database has no users table: not migrated")
 	}
-	if !t.dry {
-		blob := "BLOB"
-		if t.postgres {
-			blob = "BYTEA"
-		}
-		_, err := t.exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
-			id BIGINT PRIMARY KEY, fields %[2]s NOT NULL, token_digest %[2]s)`, sidecarTable, blob))
-		if err != nil {
-			return fmt.Errorf("create %s: %w", sidecarTable, err)
-		}
-	}
 	cols, err := t.columns(ctx, sidecarTable)
 	t.sidecar = len(cols) > 0
+	if !t.empty && !t.dry && !t.sidecar {
+		return fmt.Errorf("gojoser's database has no %s table: run gojoser migrate first", sidecarTable)
+	}
 	return err
 }
 
