@@ -15,10 +15,13 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/gojoser/gojoser/ent/djangoimportuser"
+	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
+	"github.com/gojoser/gojoser/ent/socialstate"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 
@@ -30,6 +33,10 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// DjangoImportUser is the client for interacting with the DjangoImportUser builders.
+	DjangoImportUser *DjangoImportUserClient
+	// Identity is the client for interacting with the Identity builders.
+	Identity *IdentityClient
 	// Meta is the client for interacting with the Meta builders.
 	Meta *MetaClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
@@ -38,6 +45,8 @@ type Client struct {
 	RefreshToken *RefreshTokenClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
+	// SocialState is the client for interacting with the SocialState builders.
+	SocialState *SocialStateClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -53,10 +62,13 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.DjangoImportUser = NewDjangoImportUserClient(c.config)
+	c.Identity = NewIdentityClient(c.config)
 	c.Meta = NewMetaClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Role = NewRoleClient(c.config)
+	c.SocialState = NewSocialStateClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -149,14 +161,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Meta:          NewMetaClient(cfg),
-		OutboxMessage: NewOutboxMessageClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		Role:          NewRoleClient(cfg),
-		Token:         NewTokenClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		DjangoImportUser: NewDjangoImportUserClient(cfg),
+		Identity:         NewIdentityClient(cfg),
+		Meta:             NewMetaClient(cfg),
+		OutboxMessage:    NewOutboxMessageClient(cfg),
+		RefreshToken:     NewRefreshTokenClient(cfg),
+		Role:             NewRoleClient(cfg),
+		SocialState:      NewSocialStateClient(cfg),
+		Token:            NewTokenClient(cfg),
+		User:             NewUserClient(cfg),
 	}, nil
 }
 
@@ -174,21 +189,24 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Meta:          NewMetaClient(cfg),
-		OutboxMessage: NewOutboxMessageClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		Role:          NewRoleClient(cfg),
-		Token:         NewTokenClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		DjangoImportUser: NewDjangoImportUserClient(cfg),
+		Identity:         NewIdentityClient(cfg),
+		Meta:             NewMetaClient(cfg),
+		OutboxMessage:    NewOutboxMessageClient(cfg),
+		RefreshToken:     NewRefreshTokenClient(cfg),
+		Role:             NewRoleClient(cfg),
+		SocialState:      NewSocialStateClient(cfg),
+		Token:            NewTokenClient(cfg),
+		User:             NewUserClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Meta.
+//		DjangoImportUser.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -211,7 +229,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Meta, c.OutboxMessage, c.RefreshToken, c.Role, c.Token, c.User,
+		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
+		c.SocialState, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -221,7 +240,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Meta, c.OutboxMessage, c.RefreshToken, c.Role, c.Token, c.User,
+		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
+		c.SocialState, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -230,6 +250,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *DjangoImportUserMutation:
+		return c.DjangoImportUser.mutate(ctx, m)
+	case *IdentityMutation:
+		return c.Identity.mutate(ctx, m)
 	case *MetaMutation:
 		return c.Meta.mutate(ctx, m)
 	case *OutboxMessageMutation:
@@ -238,12 +262,296 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RefreshToken.mutate(ctx, m)
 	case *RoleMutation:
 		return c.Role.mutate(ctx, m)
+	case *SocialStateMutation:
+		return c.SocialState.mutate(ctx, m)
 	case *TokenMutation:
 		return c.Token.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// DjangoImportUserClient is a client for the DjangoImportUser schema.
+type DjangoImportUserClient struct {
+	config
+}
+
+// NewDjangoImportUserClient returns a client for the DjangoImportUser from the given config.
+func NewDjangoImportUserClient(c config) *DjangoImportUserClient {
+	return &DjangoImportUserClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `djangoimportuser.Hooks(f(g(h())))`.
+func (c *DjangoImportUserClient) Use(hooks ...Hook) {
+	c.hooks.DjangoImportUser = append(c.hooks.DjangoImportUser, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `djangoimportuser.Intercept(f(g(h())))`.
+func (c *DjangoImportUserClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DjangoImportUser = append(c.inters.DjangoImportUser, interceptors...)
+}
+
+// Create returns a builder for creating a DjangoImportUser entity.
+func (c *DjangoImportUserClient) Create() *DjangoImportUserCreate {
+	mutation := newDjangoImportUserMutation(c.config, OpCreate)
+	return &DjangoImportUserCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DjangoImportUser entities.
+func (c *DjangoImportUserClient) CreateBulk(builders ...*DjangoImportUserCreate) *DjangoImportUserCreateBulk {
+	return &DjangoImportUserCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DjangoImportUserClient) MapCreateBulk(slice any, setFunc func(*DjangoImportUserCreate, int)) *DjangoImportUserCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DjangoImportUserCreateBulk{err: fmt.Errorf("calling to DjangoImportUserClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DjangoImportUserCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DjangoImportUserCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Update() *DjangoImportUserUpdate {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdate)
+	return &DjangoImportUserUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DjangoImportUserClient) UpdateOne(_m *DjangoImportUser) *DjangoImportUserUpdateOne {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdateOne, withDjangoImportUser(_m))
+	return &DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DjangoImportUserClient) UpdateOneID(id int) *DjangoImportUserUpdateOne {
+	mutation := newDjangoImportUserMutation(c.config, OpUpdateOne, withDjangoImportUserID(id))
+	return &DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Delete() *DjangoImportUserDelete {
+	mutation := newDjangoImportUserMutation(c.config, OpDelete)
+	return &DjangoImportUserDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DjangoImportUserClient) DeleteOne(_m *DjangoImportUser) *DjangoImportUserDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DjangoImportUserClient) DeleteOneID(id int) *DjangoImportUserDeleteOne {
+	builder := c.Delete().Where(djangoimportuser.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DjangoImportUserDeleteOne{builder}
+}
+
+// Query returns a query builder for DjangoImportUser.
+func (c *DjangoImportUserClient) Query() *DjangoImportUserQuery {
+	return &DjangoImportUserQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDjangoImportUser},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DjangoImportUser entity by its id.
+func (c *DjangoImportUserClient) Get(ctx context.Context, id int) (*DjangoImportUser, error) {
+	return c.Query().Where(djangoimportuser.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DjangoImportUserClient) GetX(ctx context.Context, id int) *DjangoImportUser {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DjangoImportUserClient) Hooks() []Hook {
+	return c.hooks.DjangoImportUser
+}
+
+// Interceptors returns the client interceptors.
+func (c *DjangoImportUserClient) Interceptors() []Interceptor {
+	return c.inters.DjangoImportUser
+}
+
+func (c *DjangoImportUserClient) mutate(ctx context.Context, m *DjangoImportUserMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DjangoImportUserCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DjangoImportUserUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DjangoImportUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DjangoImportUserDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DjangoImportUser mutation op: %q", m.Op())
+	}
+}
+
+// IdentityClient is a client for the Identity schema.
+type IdentityClient struct {
+	config
+}
+
+// NewIdentityClient returns a client for the Identity from the given config.
+func NewIdentityClient(c config) *IdentityClient {
+	return &IdentityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `identity.Hooks(f(g(h())))`.
+func (c *IdentityClient) Use(hooks ...Hook) {
+	c.hooks.Identity = append(c.hooks.Identity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `identity.Intercept(f(g(h())))`.
+func (c *IdentityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Identity = append(c.inters.Identity, interceptors...)
+}
+
+// Create returns a builder for creating a Identity entity.
+func (c *IdentityClient) Create() *IdentityCreate {
+	mutation := newIdentityMutation(c.config, OpCreate)
+	return &IdentityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Identity entities.
+func (c *IdentityClient) CreateBulk(builders ...*IdentityCreate) *IdentityCreateBulk {
+	return &IdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdentityClient) MapCreateBulk(slice any, setFunc func(*IdentityCreate, int)) *IdentityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdentityCreateBulk{err: fmt.Errorf("calling to IdentityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdentityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Identity.
+func (c *IdentityClient) Update() *IdentityUpdate {
+	mutation := newIdentityMutation(c.config, OpUpdate)
+	return &IdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdentityClient) UpdateOne(_m *Identity) *IdentityUpdateOne {
+	mutation := newIdentityMutation(c.config, OpUpdateOne, withIdentity(_m))
+	return &IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdentityClient) UpdateOneID(id int) *IdentityUpdateOne {
+	mutation := newIdentityMutation(c.config, OpUpdateOne, withIdentityID(id))
+	return &IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Identity.
+func (c *IdentityClient) Delete() *IdentityDelete {
+	mutation := newIdentityMutation(c.config, OpDelete)
+	return &IdentityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdentityClient) DeleteOne(_m *Identity) *IdentityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdentityClient) DeleteOneID(id int) *IdentityDeleteOne {
+	builder := c.Delete().Where(identity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdentityDeleteOne{builder}
+}
+
+// Query returns a query builder for Identity.
+func (c *IdentityClient) Query() *IdentityQuery {
+	return &IdentityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdentity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Identity entity by its id.
+func (c *IdentityClient) Get(ctx context.Context, id int) (*Identity, error) {
+	return c.Query().Where(identity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdentityClient) GetX(ctx context.Context, id int) *Identity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Identity.
+func (c *IdentityClient) QueryUser(_m *Identity) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(identity.Table, identity.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, identity.UserTable, identity.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *IdentityClient) Hooks() []Hook {
+	return c.hooks.Identity
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdentityClient) Interceptors() []Interceptor {
+	return c.inters.Identity
+}
+
+func (c *IdentityClient) mutate(ctx context.Context, m *IdentityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdentityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdentityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Identity mutation op: %q", m.Op())
 	}
 }
 
@@ -811,6 +1119,139 @@ func (c *RoleClient) mutate(ctx context.Context, m *RoleMutation) (Value, error)
 	}
 }
 
+// SocialStateClient is a client for the SocialState schema.
+type SocialStateClient struct {
+	config
+}
+
+// NewSocialStateClient returns a client for the SocialState from the given config.
+func NewSocialStateClient(c config) *SocialStateClient {
+	return &SocialStateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `socialstate.Hooks(f(g(h())))`.
+func (c *SocialStateClient) Use(hooks ...Hook) {
+	c.hooks.SocialState = append(c.hooks.SocialState, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `socialstate.Intercept(f(g(h())))`.
+func (c *SocialStateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SocialState = append(c.inters.SocialState, interceptors...)
+}
+
+// Create returns a builder for creating a SocialState entity.
+func (c *SocialStateClient) Create() *SocialStateCreate {
+	mutation := newSocialStateMutation(c.config, OpCreate)
+	return &SocialStateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SocialState entities.
+func (c *SocialStateClient) CreateBulk(builders ...*SocialStateCreate) *SocialStateCreateBulk {
+	return &SocialStateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SocialStateClient) MapCreateBulk(slice any, setFunc func(*SocialStateCreate, int)) *SocialStateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SocialStateCreateBulk{err: fmt.Errorf("calling to SocialStateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SocialStateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SocialStateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SocialState.
+func (c *SocialStateClient) Update() *SocialStateUpdate {
+	mutation := newSocialStateMutation(c.config, OpUpdate)
+	return &SocialStateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SocialStateClient) UpdateOne(_m *SocialState) *SocialStateUpdateOne {
+	mutation := newSocialStateMutation(c.config, OpUpdateOne, withSocialState(_m))
+	return &SocialStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SocialStateClient) UpdateOneID(id int) *SocialStateUpdateOne {
+	mutation := newSocialStateMutation(c.config, OpUpdateOne, withSocialStateID(id))
+	return &SocialStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SocialState.
+func (c *SocialStateClient) Delete() *SocialStateDelete {
+	mutation := newSocialStateMutation(c.config, OpDelete)
+	return &SocialStateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SocialStateClient) DeleteOne(_m *SocialState) *SocialStateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SocialStateClient) DeleteOneID(id int) *SocialStateDeleteOne {
+	builder := c.Delete().Where(socialstate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SocialStateDeleteOne{builder}
+}
+
+// Query returns a query builder for SocialState.
+func (c *SocialStateClient) Query() *SocialStateQuery {
+	return &SocialStateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSocialState},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SocialState entity by its id.
+func (c *SocialStateClient) Get(ctx context.Context, id int) (*SocialState, error) {
+	return c.Query().Where(socialstate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SocialStateClient) GetX(ctx context.Context, id int) *SocialState {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SocialStateClient) Hooks() []Hook {
+	return c.hooks.SocialState
+}
+
+// Interceptors returns the client interceptors.
+func (c *SocialStateClient) Interceptors() []Interceptor {
+	return c.inters.SocialState
+}
+
+func (c *SocialStateClient) mutate(ctx context.Context, m *SocialStateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SocialStateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SocialStateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SocialStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SocialStateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SocialState mutation op: %q", m.Op())
+	}
+}
+
 // TokenClient is a client for the Token schema.
 type TokenClient struct {
 	config
@@ -1116,6 +1557,22 @@ func (c *UserClient) QueryRefreshTokens(_m *User) *RefreshTokenQuery {
 	return query
 }
 
+// QueryIdentities queries the identities edge of a User.
+func (c *UserClient) QueryIdentities(_m *User) *IdentityQuery {
+	query := (&IdentityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(identity.Table, identity.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.IdentitiesTable, user.IdentitiesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -1144,10 +1601,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Meta, OutboxMessage, RefreshToken, Role, Token, User []ent.Hook
+		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
+		SocialState, Token, User []ent.Hook
 	}
 	inters struct {
-		Meta, OutboxMessage, RefreshToken, Role, Token, User []ent.Interceptor
+		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
+		SocialState, Token, User []ent.Interceptor
 	}
 )
 

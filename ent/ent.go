@@ -12,10 +12,13 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/gojoser/gojoser/ent/djangoimportuser"
+	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
+	"github.com/gojoser/gojoser/ent/socialstate"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -78,12 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			meta.Table:          meta.ValidColumn,
-			outboxmessage.Table: outboxmessage.ValidColumn,
-			refreshtoken.Table:  refreshtoken.ValidColumn,
-			role.Table:          role.ValidColumn,
-			token.Table:         token.ValidColumn,
-			user.Table:          user.ValidColumn,
+			djangoimportuser.Table: djangoimportuser.ValidColumn,
+			identity.Table:         identity.ValidColumn,
+			meta.Table:             meta.ValidColumn,
+			outboxmessage.Table:    outboxmessage.ValidColumn,
+			refreshtoken.Table:     refreshtoken.ValidColumn,
+			role.Table:             role.ValidColumn,
+			socialstate.Table:      socialstate.ValidColumn,
+			token.Table:            token.ValidColumn,
+			user.Table:             user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

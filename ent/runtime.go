@@ -5,11 +5,13 @@ package ent
 import (
 	"time"
 
+	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/schema"
+	"github.com/gojoser/gojoser/ent/socialstate"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -18,6 +20,54 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	identityFields := schema.Identity{}.Fields()
+	_ = identityFields
+	// identityDescProvider is the schema descriptor for provider field.
+	identityDescProvider := identityFields[0].Descriptor()
+	// identity.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	identity.ProviderValidator = func() func(string) error {
+		validators := identityDescProvider.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(provider string) error {
+			for _, fn := range fns {
+				if err := fn(provider); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescSubject is the schema descriptor for subject field.
+	identityDescSubject := identityFields[1].Descriptor()
+	// identity.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	identity.SubjectValidator = func() func(string) error {
+		validators := identityDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescEmail is the schema descriptor for email field.
+	identityDescEmail := identityFields[2].Descriptor()
+	// identity.DefaultEmail holds the default value on creation for the email field.
+	identity.DefaultEmail = identityDescEmail.Default.(string)
+	// identity.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	identity.EmailValidator = identityDescEmail.Validators[0].(func(string) error)
+	// identityDescCreated is the schema descriptor for created field.
+	identityDescCreated := identityFields[3].Descriptor()
+	// identity.DefaultCreated holds the default value on creation for the created field.
+	identity.DefaultCreated = identityDescCreated.Default.(func() time.Time)
 	metaFields := schema.Meta{}.Fields()
 	_ = metaFields
 	// metaDescKey is the schema descriptor for key field.
@@ -88,6 +138,26 @@ func init() {
 		return func(name string) error {
 			for _, fn := range fns {
 				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	socialstateFields := schema.SocialState{}.Fields()
+	_ = socialstateFields
+	// socialstateDescKey is the schema descriptor for key field.
+	socialstateDescKey := socialstateFields[0].Descriptor()
+	// socialstate.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	socialstate.KeyValidator = func() func(string) error {
+		validators := socialstateDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
 					return err
 				}
 			}

@@ -14,6 +14,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// DjangoImportUser is the client for interacting with the DjangoImportUser builders.
+	DjangoImportUser *DjangoImportUserClient
+	// Identity is the client for interacting with the Identity builders.
+	Identity *IdentityClient
 	// Meta is the client for interacting with the Meta builders.
 	Meta *MetaClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
@@ -22,6 +26,8 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// Role is the client for interacting with the Role builders.
 	Role *RoleClient
+	// SocialState is the client for interacting with the SocialState builders.
+	SocialState *SocialStateClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -157,10 +163,13 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.DjangoImportUser = NewDjangoImportUserClient(tx.config)
+	tx.Identity = NewIdentityClient(tx.config)
 	tx.Meta = NewMetaClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
+	tx.SocialState = NewSocialStateClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
@@ -172,7 +181,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Meta.QueryXXX(), the query will be executed
+// applies a query, for example: DjangoImportUser.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

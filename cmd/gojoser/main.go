@@ -119,7 +119,8 @@ func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *
 			return a.Serve(cmd.Context())
 		}),
 	})
-	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
+	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd(), cleanupCmd(withApp),
+		importCmd(env, stderr))
 	return root
 }
 

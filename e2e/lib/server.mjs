@@ -54,15 +54,15 @@ export function freePort() {
 }
 
 /**
- * Starts gojoser, serving staticDir at / when given. Returns { url, mailDir, env, bin, logFile, stop() }.
+ * Starts gojoser, serving staticDir at / when given, on `port` (default: a free one). Returns { url, mailDir, env, bin, logFile, stop() }.
  * Every GOJOSER_* variable of the calling environment is dropped so that a developer's settings cannot
  * change the run.
  */
-export async function startGojoser({ bin, staticDir, extraEnv = {}, superuser }) {
+export async function startGojoser({ bin, staticDir, extraEnv = {}, superuser, port: wantPort }) {
   const dir = mkdtempSync(join(tmpdir(), "gojoser-e2e-run-"));
   const mailDir = join(dir, "mail");
   mkdirSync(mailDir);
-  const port = await freePort();
+  const port = wantPort ?? (await freePort());
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GOJOSER_")));
   Object.assign(env, {
     GOJOSER_ADDR: `127.0.0.1:${port}`,

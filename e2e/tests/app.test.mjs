@@ -4,6 +4,7 @@
 // rest of its suite; screenshots of every open page and the server log go to e2e/artifacts/.
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -11,7 +12,8 @@ import { fileURLToPath } from "node:url";
 
 import { expectCount, expectHidden, expectVisible, launchBrowser, newTab, newUser, screenshotAll } from "../lib/browser.mjs";
 import { Mailbox } from "../lib/mail.mjs";
-import { buildGojoser, buildWeb, startGojoser } from "../lib/server.mjs";
+import { buildOIDCProvider, startOIDCProvider } from "../lib/oidc.mjs";
+import { buildGojoser, buildWeb, freePort, startGojoser } from "../lib/server.mjs";
 
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), "../artifacts");
 
@@ -33,15 +35,26 @@ let browser;
 
 const tid = (page, id) => page.getByTestId(id);
 
+/** The demo app runs in cookie mode, so every suite's server has it on (GOJOSER_AUTH_COOKIE). */
+const AUTH_COOKIE = "gojoser_auth";
+
 /**
  * A suite's server and browser pages. Its steps run in order and build on each other, so after a failure
  * the remaining ones are skipped; the failure leaves screenshots of every open page and the server log.
+ * extraEnv and port may be functions, called when the server starts (after the describe's own before hooks).
  */
-function suite(name, extraEnv) {
+function suite(name, extraEnv, { port } = {}) {
   const s = { name, server: undefined, mailbox: undefined, pages: {}, failed: false };
+  const value = (v) => (typeof v === "function" ? v() : v);
   before(
     async () => {
-      s.server = await startGojoser({ bin, staticDir: dist, superuser: ROOT, extraEnv });
+      s.server = await startGojoser({
+        bin,
+        staticDir: dist,
+        superuser: ROOT,
+        port: value(port),
+        extraEnv: { GOJOSER_AUTH_COOKIE: AUTH_COOKIE, ...value(extraEnv) },
+      });
       s.mailbox = new Mailbox(s.server.mailDir);
     },
     { timeout: 60_000 },
@@ -196,9 +209,11 @@ describe("every flow of the demo app", () => {
     const page = (s.pages.jwt = await newUser(browser, server.url, "alice-jwt"));
     await login(page, ALICE.username, ALICE.password, undefined, { jwt: true });
     await expectVisible(tid(page, "me-username"), ALICE.username);
+    // Cookie mode: the pair is in httpOnly cookies; localStorage only says a JWT session exists.
     const saved = JSON.parse(await page.evaluate(() => localStorage.getItem("gojoser.auth")));
-    assert.equal(saved.scheme, "jwt");
-    assert.ok(saved.access && saved.refresh, "an access and a refresh token are kept");
+    assert.deepEqual(saved, { scheme: "jwt", access: "", refresh: "", cookie: true });
+    const refresh = (await page.context().cookies()).find((c) => c.name === `${AUTH_COOKIE}_refresh`);
+    assert.ok(refresh?.httpOnly && refresh.path === "/auth/jwt/", JSON.stringify(refresh));
 
     // Sessions are DRF tokens: the JWT login added none, so only the main device is listed.
     await tid(page, "nav-sessions").click();
@@ -208,11 +223,12 @@ describe("every flow of the demo app", () => {
 
     await logout(page);
     assert.equal(await page.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+    assert.deepEqual((await page.context().cookies()).filter((c) => c.name.startsWith(AUTH_COOKIE)), [], "logout clears the cookies");
     // The refresh token was blacklisted on logout, so a copy of it is worth nothing.
     const res = await fetch(`${server.url}/auth/jwt/refresh/`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh: saved.refresh }),
+      body: JSON.stringify({ refresh: refresh.value }),
     });
     assert.equal(res.status, 401);
     await page.context().close();
@@ -453,6 +469,8 @@ describe("two tabs whose access token expired share one JWT refresh", () => {
    */
   async function bothTabsAfterExpiry(name, { webLocks }) {
     const one = (s.pages[`${name}-1`] = await newUser(browser, s.server.url, `${name}-1`));
+    // This suite is about the pair in localStorage: the demo app's header mode.
+    await one.context().addInitScript(() => localStorage.setItem("gojoser.demo.mode", "header"));
     if (!webLocks) {
       await one.context().addInitScript(() => {
         delete Navigator.prototype.locks;
@@ -519,5 +537,185 @@ describe("two tabs whose access token expired share one JWT refresh", () => {
 
   s.step("02 without it (older browsers, plain http): a lease in localStorage", async () => {
     await bothTabsAfterExpiry("lease", { webLocks: false });
+  });
+});
+
+/** gojoser's credential cookies in the browser context of page. */
+const authCookies = async (page) => (await page.context().cookies()).filter((c) => c.name.startsWith(AUTH_COOKIE));
+
+describe("cookie mode: httpOnly credentials, and cross-origin writes refused", () => {
+  const s = suite("cookies", { GOJOSER_SEND_ACTIVATION_EMAIL: "false" });
+  const DAN = { username: "dan", password: "Silver-Moose-Hums-27" };
+  let dan;
+  let other; // a second origin: same site as the app (127.0.0.1), another port, so SameSite=Lax sends the cookies
+
+  before(async () => {
+    other = createServer((req, res) => {
+      // A page that posts a form to the API as soon as it loads: the classic forged request.
+      const target = new URL(req.url, "http://x").searchParams.get("target");
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(`<!doctype html><form method="POST" action="${target}"><input name="x" value="1"></form>
+<script>document.forms[0].submit()</script>`);
+    });
+    await new Promise((ok) => other.listen(0, "127.0.0.1", ok));
+  });
+  after(() => other?.close());
+
+  s.step("01 log in: the credential is in an httpOnly cookie, nowhere a script can read it", async () => {
+    const res = await fetch(`${s.server.url}/auth/users/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(DAN),
+    });
+    assert.equal(res.status, 201, await res.text());
+    dan = s.pages.dan = await newUser(browser, s.server.url, "dan");
+    const loginAnswer = dan.waitForResponse((r) => new URL(r.url()).pathname === "/auth/token/login/");
+    await login(dan, DAN.username, DAN.password, "cookie device");
+    const { auth_token: key } = await (await loginAnswer).json();
+    await expectVisible(tid(dan, "me-username"), DAN.username);
+
+    const [cookie, ...more] = await authCookies(dan);
+    assert.equal(more.length, 0);
+    assert.deepEqual(
+      { name: cookie.name, value: cookie.value, httpOnly: cookie.httpOnly, secure: cookie.secure, sameSite: cookie.sameSite, path: cookie.path },
+      { name: AUTH_COOKIE, value: key, httpOnly: true, secure: true, sameSite: "Lax", path: "/" },
+    );
+    assert.equal(await dan.evaluate(() => document.cookie), "", "document.cookie shows no credential");
+    const storage = await dan.evaluate(() => JSON.stringify({ ...localStorage }));
+    assert.ok(!storage.includes(key), `localStorage holds the key: ${storage}`);
+    assert.deepEqual(JSON.parse(await dan.evaluate(() => localStorage.getItem("gojoser.auth"))), { scheme: "token", token: "", cookie: true });
+  });
+
+  s.step("02 a reload stays logged in", async () => {
+    await dan.reload();
+    await expectVisible(tid(dan, "me-username"), DAN.username);
+    await tid(dan, "nav-sessions").click();
+    await expectVisible(dan.locator('[data-testid="session-row"][data-current="true"]'), "cookie device");
+  });
+
+  s.step("03 a forged POST from another origin of the same site carries the cookie and is refused", async () => {
+    const evilOrigin = `http://127.0.0.1:${other.address().port}`;
+    const target = `${s.server.url}/auth/token/logoutall/`;
+    const answer = dan.waitForResponse((r) => r.url() === target);
+    await dan.goto(`${evilOrigin}/?target=${encodeURIComponent(target)}`);
+    const res = await answer;
+    const sent = await res.request().allHeaders();
+    assert.match(sent.cookie ?? "", new RegExp(`${AUTH_COOKIE}=`), "SameSite=Lax let the cookie through: only the origin check stops it");
+    assert.equal(sent.origin, evilOrigin);
+    assert.equal(res.status(), 403);
+    assert.deepEqual(await res.json(), {
+      detail: `CSRF Failed: Origin checking failed - ${evilOrigin} does not match any trusted origins.`,
+    });
+    // Nothing happened: the session is alive.
+    await dan.goto(`${s.server.url}/#/profile`);
+    await expectVisible(tid(dan, "me-username"), DAN.username);
+  });
+
+  s.step("04 logout clears the cookies", async () => {
+    await logout(dan);
+    assert.deepEqual(await authCookies(dan), []);
+    assert.equal(await dan.evaluate(() => localStorage.getItem("gojoser.auth")), null);
+    await dan.reload();
+    await expectVisible(tid(dan, "nav-login"));
+  });
+
+  s.step("05 a JWT in cookie mode: both cookies, a reload refreshes by cookie, logout clears both", async () => {
+    await login(dan, DAN.username, DAN.password, undefined, { jwt: true });
+    await expectVisible(tid(dan, "me-username"), DAN.username);
+    const names = (await authCookies(dan)).map((c) => `${c.name} ${c.path} ${c.httpOnly}`).sort();
+    assert.deepEqual(names, [`${AUTH_COOKIE} / true`, `${AUTH_COOKIE}_refresh /auth/jwt/ true`]);
+    assert.equal(await dan.evaluate(() => document.cookie), "");
+    // Without the access cookie (as once it expires), the app refreshes by the refresh cookie.
+    await dan.context().clearCookies({ name: AUTH_COOKIE });
+    const refreshed = dan.waitForResponse((r) => new URL(r.url()).pathname === "/auth/jwt/refresh/");
+    await dan.reload();
+    assert.equal((await refreshed).status(), 200);
+    await expectVisible(tid(dan, "me-username"), DAN.username);
+    await logout(dan);
+    assert.deepEqual(await authCookies(dan), []);
+  });
+
+  s.step("06 no errors in the browser console", async () => {
+    const unexpected = dan.consoleErrors.filter((m) => !/Failed to load resource/.test(m));
+    assert.deepEqual(unexpected, [], "dan's console");
+  });
+});
+
+describe("social login through a real OpenID Provider", () => {
+  let opBin;
+  let op;
+  let port;
+  const OP_USERS = [
+    { id: "sub-erin", username: "erin", password: "op-pass-erin", email: "erin@example.com", emailVerified: true },
+    { id: "sub-fay", username: "fay-at-op", password: "op-pass-fay", email: "fay@example.com", emailVerified: true },
+    { id: "sub-gus", username: "gus-at-op", password: "op-pass-gus", email: "gus@example.com", emailVerified: false },
+  ];
+  before(
+    async () => {
+      opBin = buildOIDCProvider(buildDir);
+      port = await freePort();
+      op = await startOIDCProvider(opBin, { users: OP_USERS, redirectURIs: [`http://127.0.0.1:${port}/`] });
+    },
+    { timeout: 300_000 },
+  );
+  after(async () => op?.stop());
+  const s = suite(
+    "social",
+    () => ({
+      GOJOSER_SEND_ACTIVATION_EMAIL: "false",
+      GOJOSER_SOCIAL_AUTH_OIDC_ISSUER: op.issuer,
+      GOJOSER_SOCIAL_AUTH_OIDC_KEY: op.clientId,
+      GOJOSER_SOCIAL_AUTH_OIDC_SECRET: op.clientSecret,
+      GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS: `http://127.0.0.1:${port}/`,
+    }),
+    { port: () => port },
+  );
+
+  /** Clicks "Sign in with OpenID Connect" and signs in on the provider's own login page. */
+  async function signInAtProvider(page, username, password) {
+    await page.goto("/#/login");
+    await tid(page, "social-oidc").click();
+    await page.waitForURL((u) => u.href.startsWith(op.issuer));
+    await page.locator("#username").fill(username);
+    await page.locator("#password").fill(password);
+    await page.getByRole("button", { name: "Login" }).click();
+    await page.waitForURL((u) => u.href.startsWith(s.server.url));
+  }
+
+  s.step("01 a new identity: sign in at the provider, come back with a new account", async () => {
+    const erin = (s.pages.erin = await newUser(browser, s.server.url, "erin"));
+    await signInAtProvider(erin, "erin", "op-pass-erin");
+    await expectVisible(tid(erin, "me-username"), "erin");
+    await expectVisible(tid(erin, "me-email"), "erin@example.com");
+    await expectVisible(erin.locator('[data-testid="identity-row"][data-provider="oidc"]'), "erin@example.com");
+    assert.equal(new URL(erin.url()).search, "", "code and state are gone from the address bar");
+    assert.equal(await erin.evaluate(() => document.cookie), "");
+    await erin.reload();
+    await expectVisible(tid(erin, "me-username"), "erin");
+    // Her only way in: unlinking is refused.
+    await tid(erin, "identity-unlink").click();
+    await expectVisible(tid(erin, "identities-error"), "You cannot unlink the only way you can log in");
+    await logout(erin);
+  });
+
+  s.step("02 an existing account with the verified address is linked", async () => {
+    const res = await fetch(`${s.server.url}/auth/users/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "fay", email: "fay@example.com", password: "Quick-Wren-Dives-35" }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    const fay = (s.pages.fay = await newUser(browser, s.server.url, "fay"));
+    await signInAtProvider(fay, "fay-at-op", "op-pass-fay");
+    await expectVisible(tid(fay, "me-username"), "fay");
+    await expectVisible(fay.locator('[data-testid="identity-row"][data-provider="oidc"]'));
+  });
+
+  s.step("03 an unverified address is refused, and nothing is created", async () => {
+    const gus = (s.pages.gus = await newUser(browser, s.server.url, "gus"));
+    await signInAtProvider(gus, "gus-at-op", "op-pass-gus");
+    await expectVisible(tid(gus, "flash"), "the provider has not verified an email address");
+    await expectVisible(tid(gus, "login-form"));
+    assert.deepEqual(await authCookies(gus), []);
   });
 });

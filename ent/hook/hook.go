@@ -9,6 +9,30 @@ import (
 	"github.com/gojoser/gojoser/ent"
 )
 
+// The DjangoImportUserFunc type is an adapter to allow the use of ordinary
+// function as DjangoImportUser mutator.
+type DjangoImportUserFunc func(context.Context, *ent.DjangoImportUserMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DjangoImportUserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DjangoImportUserMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DjangoImportUserMutation", m)
+}
+
+// The IdentityFunc type is an adapter to allow the use of ordinary
+// function as Identity mutator.
+type IdentityFunc func(context.Context, *ent.IdentityMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f IdentityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.IdentityMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdentityMutation", m)
+}
+
 // The MetaFunc type is an adapter to allow the use of ordinary
 // function as Meta mutator.
 type MetaFunc func(context.Context, *ent.MetaMutation) (ent.Value, error)
@@ -55,6 +79,18 @@ func (f RoleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RoleMutation", m)
+}
+
+// The SocialStateFunc type is an adapter to allow the use of ordinary
+// function as SocialState mutator.
+type SocialStateFunc func(context.Context, *ent.SocialStateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SocialStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SocialStateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SocialStateMutation", m)
 }
 
 // The TokenFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,53 @@ import (
 )
 
 var (
+	// DjangoImportUsersColumns holds the columns for the "django_import_users" table.
+	DjangoImportUsersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "fields", Type: field.TypeBytes},
+		{Name: "token_digest", Type: field.TypeBytes, Nullable: true},
+	}
+	// DjangoImportUsersTable holds the schema information for the "django_import_users" table.
+	DjangoImportUsersTable = &schema.Table{
+		Name:       "django_import_users",
+		Columns:    DjangoImportUsersColumns,
+		PrimaryKey: []*schema.Column{DjangoImportUsersColumns[0]},
+	}
+	// IdentitiesColumns holds the columns for the "identities" table.
+	IdentitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "provider", Type: field.TypeString, Size: 64},
+		{Name: "subject", Type: field.TypeString, Size: 255},
+		{Name: "email", Type: field.TypeString, Size: 254, Default: ""},
+		{Name: "created", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// IdentitiesTable holds the schema information for the "identities" table.
+	IdentitiesTable = &schema.Table{
+		Name:       "identities",
+		Columns:    IdentitiesColumns,
+		PrimaryKey: []*schema.Column{IdentitiesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "identities_users_identities",
+				Columns:    []*schema.Column{IdentitiesColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "identity_provider_subject",
+				Unique:  true,
+				Columns: []*schema.Column{IdentitiesColumns[1], IdentitiesColumns[2]},
+			},
+			{
+				Name:    "identity_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[5]},
+			},
+		},
+	}
 	// MetaColumns holds the columns for the "meta" table.
 	MetaColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -85,6 +132,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{RefreshTokensColumns[2]},
 			},
+			{
+				Name:    "refreshtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[4]},
+			},
 		},
 	}
 	// RolesColumns holds the columns for the "roles" table.
@@ -97,6 +149,25 @@ var (
 		Name:       "roles",
 		Columns:    RolesColumns,
 		PrimaryKey: []*schema.Column{RolesColumns[0]},
+	}
+	// SocialStatesColumns holds the columns for the "social_states" table.
+	SocialStatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// SocialStatesTable holds the schema information for the "social_states" table.
+	SocialStatesTable = &schema.Table{
+		Name:       "social_states",
+		Columns:    SocialStatesColumns,
+		PrimaryKey: []*schema.Column{SocialStatesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "socialstate_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{SocialStatesColumns[2]},
+			},
+		},
 	}
 	// TokensColumns holds the columns for the "tokens" table.
 	TokensColumns = []*schema.Column{
@@ -126,6 +197,11 @@ var (
 				Name:    "token_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{TokensColumns[6]},
+			},
+			{
+				Name:    "token_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{TokensColumns[4]},
 			},
 		},
 	}
@@ -185,10 +261,13 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		DjangoImportUsersTable,
+		IdentitiesTable,
 		MetaTable,
 		OutboxMessagesTable,
 		RefreshTokensTable,
 		RolesTable,
+		SocialStatesTable,
 		TokensTable,
 		UsersTable,
 		UserRolesTable,
@@ -196,6 +275,10 @@ var (
 )
 
 func init() {
+	DjangoImportUsersTable.Annotation = &entsql.Annotation{
+		Table: "django_import_users",
+	}
+	IdentitiesTable.ForeignKeys[0].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = UsersTable
 	TokensTable.ForeignKeys[0].RefTable = UsersTable
 	UserRolesTable.ForeignKeys[0].RefTable = UsersTable

@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// DjangoImportUser is the predicate function for djangoimportuser builders.
+type DjangoImportUser func(*sql.Selector)
+
+// Identity is the predicate function for identity builders.
+type Identity func(*sql.Selector)
+
 // Meta is the predicate function for meta builders.
 type Meta func(*sql.Selector)
 
@@ -17,6 +23,9 @@ type RefreshToken func(*sql.Selector)
 
 // Role is the predicate function for role builders.
 type Role func(*sql.Selector)
+
+// SocialState is the predicate function for socialstate builders.
+type SocialState func(*sql.Selector)
 
 // Token is the predicate function for token builders.
 type Token func(*sql.Selector)

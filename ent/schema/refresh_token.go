@@ -36,5 +36,6 @@ func (RefreshToken) Edges() []ent.Edge {
 }
 
 func (RefreshToken) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("user_id"), index.Fields("family")}
+	// expires_at: the retention job deletes expired refresh tokens in batches.
+	return []ent.Index{index.Fields("user_id"), index.Fields("family"), index.Fields("expires_at")}
 }

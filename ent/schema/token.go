@@ -36,5 +36,7 @@ func (Token) Edges() []ent.Edge {
 func (Token) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id"),
+		// The retention job deletes expired tokens in batches; without it each batch scans the table.
+		index.Fields("expires_at"),
 	}
 }

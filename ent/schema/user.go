@@ -23,7 +23,7 @@ func (User) Fields() []ent.Field {
 		// Not unique, as in Django's default user: several accounts may share an address. When email
 		// logs in (GOJOSER_LOGIN_FIELD=email, or email as USERNAME_FIELD), email_key makes it unique.
 		field.String("email").MaxLen(254).Default(""),
-		// The email, lower-cased, while email is a login (internal/users/emailkey.go keeps it, on every
+		// The email, lower-cased, while email is a login (internal/users/identity.go keeps it, on every
 		// write); NULL otherwise, and NULLs never collide. Uniqueness that depends on a setting cannot
 		// be a static migration's index on email itself, so it lives on this column.
 		field.String("email_key").Optional().Nillable().Unique(),
@@ -55,5 +55,6 @@ func (User) Edges() []ent.Edge {
 		edge.To("tokens", Token.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("roles", Role.Type),
 		edge.To("refresh_tokens", RefreshToken.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("identities", Identity.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }

@@ -134,6 +134,12 @@ type Invoker interface {
 	//
 	// POST /auth/jwt/verify/
 	JwtVerify(ctx context.Context, request *JWTVerifyRequest) (JwtVerifyRes, error)
+	// ListMyIdentities invokes listMyIdentities operation.
+	//
+	// Extension. The provider identities linked to my account, oldest first.
+	//
+	// GET /auth/users/me/identities/
+	ListMyIdentities(ctx context.Context) (ListMyIdentitiesRes, error)
 	// ListMyTokens invokes listMyTokens operation.
 	//
 	// Extension. The tokens of the current user, newest first: id, label (device), created, last used and
@@ -249,6 +255,38 @@ type Invoker interface {
 	//
 	// POST /auth/users/set_username/
 	SetUsername(ctx context.Context, request *SetUsernameRequest) (SetUsernameRes, error)
+	// SocialAuthURL invokes socialAuthURL operation.
+	//
+	// Djoser's ProviderAuthView. Answers the provider's authorization URL for `redirect_uri`, which must
+	// be one of `GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS`; any other is a 400 whose body is the bare
+	// JSON string `"redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"`, as in Djoser.
+	//
+	// Unlike Djoser, gojoser keeps no server-side session: the URL's `state` is signed with the secret
+	// key, expires after `GOJOSER_SOCIAL_AUTH_STATE_LIFETIME`, works once (on any node), and is bound to
+	// this browser by the httpOnly cookie `gojoser_social` (Path=/auth/o/) that this answer sets, so call
+	// it with the browser's cookies (same origin, or `credentials: "include"`). The PKCE code verifier and
+	// the OpenID Connect nonce are derived from that cookie and never leave the server.
+	//
+	// GET /auth/o/{provider}/
+	SocialAuthURL(ctx context.Context, params SocialAuthURLParams) (SocialAuthURLRes, error)
+	// SocialLogin invokes socialLogin operation.
+	//
+	// Djoser's ProviderAuthView with its JWT token strategy: exchanges `code` for the provider's tokens
+	// and answers a gojoser JWT pair and the username. `code` and `state` may come in the body (JSON or
+	// form) or, as many Djoser frontends send them, in the query string. With cookie mode the pair is also
+	// set in the cookies.
+	//
+	// The account: the identity (provider, subject) already linked logs its user in. Otherwise the
+	// provider must say the email address is verified: an account with that address (exactly one) is
+	// linked, or a new one is created from it, active, with an unusable password (a password-reset mail
+	// lets the user set one). Errors are `non_field_errors` with Djoser's and python-social-auth's
+	// messages: a missing, tampered, expired, replayed or other browser's state is
+	// `Invalid state has been provided.`; no `gojoser_social` cookie is
+	// `State could not be found in server-side session data.`; a code the provider refuses is
+	// `Authentication process canceled`.
+	//
+	// POST /auth/o/{provider}/
+	SocialLogin(ctx context.Context, request OptSocialLoginRequest, params SocialLoginParams) (SocialLoginRes, error)
 	// TokenLogin invokes tokenLogin operation.
 	//
 	// Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
@@ -264,6 +302,13 @@ type Invoker interface {
 	//
 	// POST /auth/token/logout/
 	TokenLogout(ctx context.Context) (TokenLogoutRes, error)
+	// UnlinkIdentity invokes unlinkIdentity operation.
+	//
+	// Extension. The provider no longer logs me in. Refused (400) when it is my only way to log in: no
+	// usable password and no other identity. Other users' identities are 404.
+	//
+	// DELETE /auth/users/me/identities/{id}/
+	UnlinkIdentity(ctx context.Context, params UnlinkIdentityParams) (UnlinkIdentityRes, error)
 	// UpdateMe invokes updateMe operation.
 	//
 	// Only `email` is writable; other fields are ignored.
@@ -1489,6 +1534,82 @@ func (c *Client) sendJwtVerify(ctx context.Context, request *JWTVerifyRequest) (
 	}()
 
 	result, err := decodeJwtVerifyResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ListMyIdentities invokes listMyIdentities operation.
+//
+// Extension. The provider identities linked to my account, oldest first.
+//
+// GET /auth/users/me/identities/
+func (c *Client) ListMyIdentities(ctx context.Context) (ListMyIdentitiesRes, error) {
+	res, err := c.sendListMyIdentities(ctx)
+	return res, err
+}
+
+func (c *Client) sendListMyIdentities(ctx context.Context) (res ListMyIdentitiesRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/auth/users/me/identities/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, ListMyIdentitiesOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeListMyIdentitiesResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -2947,6 +3068,278 @@ func (c *Client) sendSetUsername(ctx context.Context, request *SetUsernameReques
 	return result, nil
 }
 
+// SocialAuthURL invokes socialAuthURL operation.
+//
+// Djoser's ProviderAuthView. Answers the provider's authorization URL for `redirect_uri`, which must
+// be one of `GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS`; any other is a 400 whose body is the bare
+// JSON string `"redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"`, as in Djoser.
+//
+// Unlike Djoser, gojoser keeps no server-side session: the URL's `state` is signed with the secret
+// key, expires after `GOJOSER_SOCIAL_AUTH_STATE_LIFETIME`, works once (on any node), and is bound to
+// this browser by the httpOnly cookie `gojoser_social` (Path=/auth/o/) that this answer sets, so call
+// it with the browser's cookies (same origin, or `credentials: "include"`). The PKCE code verifier and
+// the OpenID Connect nonce are derived from that cookie and never leave the server.
+//
+// GET /auth/o/{provider}/
+func (c *Client) SocialAuthURL(ctx context.Context, params SocialAuthURLParams) (SocialAuthURLRes, error) {
+	res, err := c.sendSocialAuthURL(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendSocialAuthURL(ctx context.Context, params SocialAuthURLParams) (res SocialAuthURLRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/auth/o/"
+	{
+		// Encode "provider" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "provider",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.Provider))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "redirect_uri" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "redirect_uri",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.RedirectURI.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, SocialAuthURLOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeSocialAuthURLResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// SocialLogin invokes socialLogin operation.
+//
+// Djoser's ProviderAuthView with its JWT token strategy: exchanges `code` for the provider's tokens
+// and answers a gojoser JWT pair and the username. `code` and `state` may come in the body (JSON or
+// form) or, as many Djoser frontends send them, in the query string. With cookie mode the pair is also
+// set in the cookies.
+//
+// The account: the identity (provider, subject) already linked logs its user in. Otherwise the
+// provider must say the email address is verified: an account with that address (exactly one) is
+// linked, or a new one is created from it, active, with an unusable password (a password-reset mail
+// lets the user set one). Errors are `non_field_errors` with Djoser's and python-social-auth's
+// messages: a missing, tampered, expired, replayed or other browser's state is
+// `Invalid state has been provided.`; no `gojoser_social` cookie is
+// `State could not be found in server-side session data.`; a code the provider refuses is
+// `Authentication process canceled`.
+//
+// POST /auth/o/{provider}/
+func (c *Client) SocialLogin(ctx context.Context, request OptSocialLoginRequest, params SocialLoginParams) (SocialLoginRes, error) {
+	res, err := c.sendSocialLogin(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendSocialLogin(ctx context.Context, request OptSocialLoginRequest, params SocialLoginParams) (res SocialLoginRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/auth/o/"
+	{
+		// Encode "provider" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "provider",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.Provider))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "code" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "code",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Code.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "state" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "state",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.State.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeSocialLoginRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, SocialLoginOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{},
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeSocialLoginResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // TokenLogin invokes tokenLogin operation.
 //
 // Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
@@ -3099,6 +3492,102 @@ func (c *Client) sendTokenLogout(ctx context.Context) (res TokenLogoutRes, err e
 	}()
 
 	result, err := decodeTokenLogoutResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// UnlinkIdentity invokes unlinkIdentity operation.
+//
+// Extension. The provider no longer logs me in. Refused (400) when it is my only way to log in: no
+// usable password and no other identity. Other users' identities are 404.
+//
+// DELETE /auth/users/me/identities/{id}/
+func (c *Client) UnlinkIdentity(ctx context.Context, params UnlinkIdentityParams) (UnlinkIdentityRes, error) {
+	res, err := c.sendUnlinkIdentity(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendUnlinkIdentity(ctx context.Context, params UnlinkIdentityParams) (res UnlinkIdentityRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/auth/users/me/identities/"
+	{
+		// Encode "id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.ID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	r, err := ht.NewRequest(ctx, "DELETE", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, UnlinkIdentityOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeUnlinkIdentityResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

@@ -61,6 +61,10 @@ type JwtVerifyRes interface {
 	jwtVerifyRes()
 }
 
+type ListMyIdentitiesRes interface {
+	listMyIdentitiesRes()
+}
+
 type ListMyTokensRes interface {
 	listMyTokensRes()
 }
@@ -129,12 +133,24 @@ type SetUsernameRes interface {
 	setUsernameRes()
 }
 
+type SocialAuthURLRes interface {
+	socialAuthURLRes()
+}
+
+type SocialLoginRes interface {
+	socialLoginRes()
+}
+
 type TokenLoginRes interface {
 	tokenLoginRes()
 }
 
 type TokenLogoutRes interface {
 	tokenLogoutRes()
+}
+
+type UnlinkIdentityRes interface {
+	unlinkIdentityRes()
 }
 
 type UpdateMeRes interface {

@@ -276,6 +276,26 @@ func encodeSetUsernameRequest(
 	return nil
 }
 
+func encodeSocialLoginRequest(
+	req OptSocialLoginRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	if !req.Set {
+		// Keep request with empty body if value is not set.
+		return nil
+	}
+	e := new(jx.Encoder)
+	{
+		if req.Set {
+			req.Encode(e)
+		}
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeTokenLoginRequest(
 	req *TokenCreateRequest,
 	r *http.Request,

@@ -221,17 +221,18 @@ func (s *ErrorDetail) SetDetail(val string) {
 	s.Detail = val
 }
 
-func (*ErrorDetail) apiRootRes()      {}
-func (*ErrorDetail) getMeRes()        {}
-func (*ErrorDetail) getMyRolesRes()   {}
-func (*ErrorDetail) jwtBlacklistRes() {}
-func (*ErrorDetail) jwtCreateRes()    {}
-func (*ErrorDetail) jwtRefreshRes()   {}
-func (*ErrorDetail) jwtVerifyRes()    {}
-func (*ErrorDetail) listMyTokensRes() {}
-func (*ErrorDetail) listUsersRes()    {}
-func (*ErrorDetail) logoutAllRes()    {}
-func (*ErrorDetail) tokenLogoutRes()  {}
+func (*ErrorDetail) apiRootRes()          {}
+func (*ErrorDetail) getMeRes()            {}
+func (*ErrorDetail) getMyRolesRes()       {}
+func (*ErrorDetail) jwtBlacklistRes()     {}
+func (*ErrorDetail) jwtCreateRes()        {}
+func (*ErrorDetail) jwtRefreshRes()       {}
+func (*ErrorDetail) jwtVerifyRes()        {}
+func (*ErrorDetail) listMyIdentitiesRes() {}
+func (*ErrorDetail) listMyTokensRes()     {}
+func (*ErrorDetail) listUsersRes()        {}
+func (*ErrorDetail) logoutAllRes()        {}
+func (*ErrorDetail) tokenLogoutRes()      {}
 
 type GetUserForbidden ErrorDetail
 
@@ -261,6 +262,67 @@ func (*GrantRoleNotFound) grantRoleRes() {}
 type GrantRoleUnauthorized ErrorDetail
 
 func (*GrantRoleUnauthorized) grantRoleRes() {}
+
+// Ref: #/components/schemas/Identity
+type Identity struct {
+	ID       int64  `json:"id"`
+	Provider string `json:"provider"`
+	// The subject: the provider's id of the account.
+	UID string `json:"uid"`
+	// The address the provider gave when the identity was linked.
+	Email   string    `json:"email"`
+	Created time.Time `json:"created"`
+}
+
+// GetID returns the value of ID.
+func (s *Identity) GetID() int64 {
+	return s.ID
+}
+
+// GetProvider returns the value of Provider.
+func (s *Identity) GetProvider() string {
+	return s.Provider
+}
+
+// GetUID returns the value of UID.
+func (s *Identity) GetUID() string {
+	return s.UID
+}
+
+// GetEmail returns the value of Email.
+func (s *Identity) GetEmail() string {
+	return s.Email
+}
+
+// GetCreated returns the value of Created.
+func (s *Identity) GetCreated() time.Time {
+	return s.Created
+}
+
+// SetID sets the value of ID.
+func (s *Identity) SetID(val int64) {
+	s.ID = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *Identity) SetProvider(val string) {
+	s.Provider = val
+}
+
+// SetUID sets the value of UID.
+func (s *Identity) SetUID(val string) {
+	s.UID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *Identity) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetCreated sets the value of Created.
+func (s *Identity) SetCreated(val time.Time) {
+	s.Created = val
+}
 
 // Ref: #/components/schemas/JWKS
 type JWKS struct {
@@ -412,6 +474,10 @@ func (s *JWTVerifyRequest) GetToken() OptNilString {
 func (s *JWTVerifyRequest) SetToken(val OptNilString) {
 	s.Token = val
 }
+
+type ListMyIdentitiesOKApplicationJSON []Identity
+
+func (*ListMyIdentitiesOKApplicationJSON) listMyIdentitiesRes() {}
 
 type ListMyTokensOKApplicationJSON []Session
 
@@ -570,6 +636,52 @@ func (o OptNilString) Get() (v string, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptSocialLoginRequest returns new OptSocialLoginRequest with value set to v.
+func NewOptSocialLoginRequest(v SocialLoginRequest) OptSocialLoginRequest {
+	return OptSocialLoginRequest{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptSocialLoginRequest is optional SocialLoginRequest.
+type OptSocialLoginRequest struct {
+	Value SocialLoginRequest
+	Set   bool
+}
+
+// IsSet returns true if OptSocialLoginRequest was set.
+func (o OptSocialLoginRequest) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptSocialLoginRequest) Reset() {
+	var v SocialLoginRequest
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptSocialLoginRequest) SetTo(v SocialLoginRequest) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptSocialLoginRequest) Get() (v SocialLoginRequest, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptSocialLoginRequest) Or(d SocialLoginRequest) SocialLoginRequest {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1061,6 +1173,120 @@ type SetUsernameUnsupportedMediaType ErrorDetail
 
 func (*SetUsernameUnsupportedMediaType) setUsernameRes() {}
 
+// Ref: #/components/schemas/SocialAuthURL
+type SocialAuthURL struct {
+	AuthorizationURL string `json:"authorization_url"`
+}
+
+// GetAuthorizationURL returns the value of AuthorizationURL.
+func (s *SocialAuthURL) GetAuthorizationURL() string {
+	return s.AuthorizationURL
+}
+
+// SetAuthorizationURL sets the value of AuthorizationURL.
+func (s *SocialAuthURL) SetAuthorizationURL(val string) {
+	s.AuthorizationURL = val
+}
+
+func (*SocialAuthURL) socialAuthURLRes() {}
+
+type SocialAuthURLBadRequestApplicationJSON string
+
+func (*SocialAuthURLBadRequestApplicationJSON) socialAuthURLRes() {}
+
+type SocialAuthURLNotFound ErrorDetail
+
+func (*SocialAuthURLNotFound) socialAuthURLRes() {}
+
+type SocialAuthURLUnauthorized ErrorDetail
+
+func (*SocialAuthURLUnauthorized) socialAuthURLRes() {}
+
+// Djoser's social JWT token strategy; keys in its order.
+// Ref: #/components/schemas/SocialLogin
+type SocialLogin struct {
+	Access  string `json:"access"`
+	Refresh string `json:"refresh"`
+	// The username.
+	User string `json:"user"`
+}
+
+// GetAccess returns the value of Access.
+func (s *SocialLogin) GetAccess() string {
+	return s.Access
+}
+
+// GetRefresh returns the value of Refresh.
+func (s *SocialLogin) GetRefresh() string {
+	return s.Refresh
+}
+
+// GetUser returns the value of User.
+func (s *SocialLogin) GetUser() string {
+	return s.User
+}
+
+// SetAccess sets the value of Access.
+func (s *SocialLogin) SetAccess(val string) {
+	s.Access = val
+}
+
+// SetRefresh sets the value of Refresh.
+func (s *SocialLogin) SetRefresh(val string) {
+	s.Refresh = val
+}
+
+// SetUser sets the value of User.
+func (s *SocialLogin) SetUser(val string) {
+	s.User = val
+}
+
+func (*SocialLogin) socialLoginRes() {}
+
+type SocialLoginNotFound ErrorDetail
+
+func (*SocialLoginNotFound) socialLoginRes() {}
+
+// Ref: #/components/schemas/SocialLoginRequest
+type SocialLoginRequest struct {
+	// The code the provider added to redirect_uri.
+	Code OptNilString `json:"code"`
+	// The state the provider added to redirect_uri.
+	State OptNilString `json:"state"`
+}
+
+// GetCode returns the value of Code.
+func (s *SocialLoginRequest) GetCode() OptNilString {
+	return s.Code
+}
+
+// GetState returns the value of State.
+func (s *SocialLoginRequest) GetState() OptNilString {
+	return s.State
+}
+
+// SetCode sets the value of Code.
+func (s *SocialLoginRequest) SetCode(val OptNilString) {
+	s.Code = val
+}
+
+// SetState sets the value of State.
+func (s *SocialLoginRequest) SetState(val OptNilString) {
+	s.State = val
+}
+
+type SocialLoginServiceUnavailable ErrorDetail
+
+func (*SocialLoginServiceUnavailable) socialLoginRes() {}
+
+type SocialLoginUnauthorized ErrorDetail
+
+func (*SocialLoginUnauthorized) socialLoginRes() {}
+
+type SocialLoginUnsupportedMediaType ErrorDetail
+
+func (*SocialLoginUnsupportedMediaType) socialLoginRes() {}
+
 type TokenAuth struct {
 	APIKey string
 	Roles  []string
@@ -1195,6 +1421,19 @@ func (s *UIDTokenRequest) SetUID(val OptNilString) {
 func (s *UIDTokenRequest) SetToken(val OptNilString) {
 	s.Token = val
 }
+
+// UnlinkIdentityNoContent is response for UnlinkIdentity operation.
+type UnlinkIdentityNoContent struct{}
+
+func (*UnlinkIdentityNoContent) unlinkIdentityRes() {}
+
+type UnlinkIdentityNotFound ErrorDetail
+
+func (*UnlinkIdentityNotFound) unlinkIdentityRes() {}
+
+type UnlinkIdentityUnauthorized ErrorDetail
+
+func (*UnlinkIdentityUnauthorized) unlinkIdentityRes() {}
 
 type UpdateMeUnauthorized ErrorDetail
 
@@ -1434,6 +1673,8 @@ func (*ValidationError) resetUsernameRes()        {}
 func (*ValidationError) revokeRoleRes()           {}
 func (*ValidationError) setPasswordRes()          {}
 func (*ValidationError) setUsernameRes()          {}
+func (*ValidationError) socialLoginRes()          {}
 func (*ValidationError) tokenLoginRes()           {}
+func (*ValidationError) unlinkIdentityRes()       {}
 func (*ValidationError) updateMeRes()             {}
 func (*ValidationError) updateUserRes()           {}

@@ -51,7 +51,8 @@ var operationRolesTokenAuth = map[string][]string{
 	GrantRoleOperation: []string{
 		"admin",
 	},
-	ListMyTokensOperation: []string{},
+	ListMyIdentitiesOperation: []string{},
+	ListMyTokensOperation:     []string{},
 	ListRolesOperation: []string{
 		"admin",
 	},
@@ -73,13 +74,16 @@ var operationRolesTokenAuth = map[string][]string{
 	RevokeRoleOperation: []string{
 		"admin",
 	},
-	RevokeTokenOperation: []string{},
-	SetPasswordOperation: []string{},
-	SetUsernameOperation: []string{},
-	TokenLoginOperation:  []string{},
-	TokenLogoutOperation: []string{},
-	UpdateMeOperation:    []string{},
-	UpdateUserOperation:  []string{},
+	RevokeTokenOperation:    []string{},
+	SetPasswordOperation:    []string{},
+	SetUsernameOperation:    []string{},
+	SocialAuthURLOperation:  []string{},
+	SocialLoginOperation:    []string{},
+	TokenLoginOperation:     []string{},
+	TokenLogoutOperation:    []string{},
+	UnlinkIdentityOperation: []string{},
+	UpdateMeOperation:       []string{},
+	UpdateUserOperation:     []string{},
 }
 
 // GetRolesForTokenAuth returns the required roles for the given operation.

@@ -120,6 +120,12 @@ type Handler interface {
 	//
 	// POST /auth/jwt/verify/
 	JwtVerify(ctx context.Context, req *JWTVerifyRequest) (JwtVerifyRes, error)
+	// ListMyIdentities implements listMyIdentities operation.
+	//
+	// Extension. The provider identities linked to my account, oldest first.
+	//
+	// GET /auth/users/me/identities/
+	ListMyIdentities(ctx context.Context) (ListMyIdentitiesRes, error)
 	// ListMyTokens implements listMyTokens operation.
 	//
 	// Extension. The tokens of the current user, newest first: id, label (device), created, last used and
@@ -235,6 +241,38 @@ type Handler interface {
 	//
 	// POST /auth/users/set_username/
 	SetUsername(ctx context.Context, req *SetUsernameRequest) (SetUsernameRes, error)
+	// SocialAuthURL implements socialAuthURL operation.
+	//
+	// Djoser's ProviderAuthView. Answers the provider's authorization URL for `redirect_uri`, which must
+	// be one of `GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS`; any other is a 400 whose body is the bare
+	// JSON string `"redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"`, as in Djoser.
+	//
+	// Unlike Djoser, gojoser keeps no server-side session: the URL's `state` is signed with the secret
+	// key, expires after `GOJOSER_SOCIAL_AUTH_STATE_LIFETIME`, works once (on any node), and is bound to
+	// this browser by the httpOnly cookie `gojoser_social` (Path=/auth/o/) that this answer sets, so call
+	// it with the browser's cookies (same origin, or `credentials: "include"`). The PKCE code verifier and
+	// the OpenID Connect nonce are derived from that cookie and never leave the server.
+	//
+	// GET /auth/o/{provider}/
+	SocialAuthURL(ctx context.Context, params SocialAuthURLParams) (SocialAuthURLRes, error)
+	// SocialLogin implements socialLogin operation.
+	//
+	// Djoser's ProviderAuthView with its JWT token strategy: exchanges `code` for the provider's tokens
+	// and answers a gojoser JWT pair and the username. `code` and `state` may come in the body (JSON or
+	// form) or, as many Djoser frontends send them, in the query string. With cookie mode the pair is also
+	// set in the cookies.
+	//
+	// The account: the identity (provider, subject) already linked logs its user in. Otherwise the
+	// provider must say the email address is verified: an account with that address (exactly one) is
+	// linked, or a new one is created from it, active, with an unusable password (a password-reset mail
+	// lets the user set one). Errors are `non_field_errors` with Djoser's and python-social-auth's
+	// messages: a missing, tampered, expired, replayed or other browser's state is
+	// `Invalid state has been provided.`; no `gojoser_social` cookie is
+	// `State could not be found in server-side session data.`; a code the provider refuses is
+	// `Authentication process canceled`.
+	//
+	// POST /auth/o/{provider}/
+	SocialLogin(ctx context.Context, req OptSocialLoginRequest, params SocialLoginParams) (SocialLoginRes, error)
 	// TokenLogin implements tokenLogin operation.
 	//
 	// Every login issues a new token (one per device); Djoser returns one shared token instead. The key is
@@ -250,6 +288,13 @@ type Handler interface {
 	//
 	// POST /auth/token/logout/
 	TokenLogout(ctx context.Context) (TokenLogoutRes, error)
+	// UnlinkIdentity implements unlinkIdentity operation.
+	//
+	// Extension. The provider no longer logs me in. Refused (400) when it is my only way to log in: no
+	// usable password and no other identity. Other users' identities are 404.
+	//
+	// DELETE /auth/users/me/identities/{id}/
+	UnlinkIdentity(ctx context.Context, params UnlinkIdentityParams) (UnlinkIdentityRes, error)
 	// UpdateMe implements updateMe operation.
 	//
 	// Only `email` is writable; other fields are ignored.

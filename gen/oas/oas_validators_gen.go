@@ -30,6 +30,14 @@ func (s *JWKS) Validate() error {
 	return nil
 }
 
+func (s ListMyIdentitiesOKApplicationJSON) Validate() error {
+	alias := ([]Identity)(s)
+	if alias == nil {
+		return errors.New("nil is invalid value")
+	}
+	return nil
+}
+
 func (s ListMyTokensOKApplicationJSON) Validate() error {
 	alias := ([]Session)(s)
 	if alias == nil {

@@ -20,16 +20,21 @@ import (
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/cors"
+	"github.com/gojoser/gojoser/internal/health"
 	"github.com/gojoser/gojoser/internal/httpapi"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/logging"
 	"github.com/gojoser/gojoser/internal/mail"
+	"github.com/gojoser/gojoser/internal/metrics"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/profile"
+	"github.com/gojoser/gojoser/internal/retention"
+	"github.com/gojoser/gojoser/internal/social"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/users"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -45,7 +50,14 @@ type App struct {
 	// Cache holds resolved tokens; Notifier (PostgreSQL only) spreads its invalidations to other nodes.
 	Cache    *auth.Cache
 	Notifier *auth.Notifier
-	closers  []func() error
+	// Operations (ops.go): Metrics is nil without GOJOSER_METRICS_ADDR.
+	Metrics   *metrics.Metrics
+	Health    *health.Checker
+	Retention *retention.Janitor
+	ops
+	pool    *sql.DB // behind DB
+	hasher  *password.Hasher
+	closers []func() error
 }
 
 // Options are the seams tests use.
@@ -57,6 +69,8 @@ type Options struct {
 	MailBackoff func(attempt int) time.Duration
 	// MailOut receives the console backend's output (default os.Stdout).
 	MailOut io.Writer
+	// TracerProvider, when set, traces as OTEL_EXPORTER_OTLP_* would (tests: an in-memory exporter).
+	TracerProvider trace.TracerProvider
 }
 
 // New opens and migrates the database and wires everything. On error, whatever it opened is closed.
@@ -67,7 +81,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 			_ = a.Close()
 		}
 	}()
-	if a.DB, err = store.Open(cfg.DatabaseURL); err != nil {
+	if err := a.startTracing(ctx, opts); err != nil {
+		return nil, err
+	}
+	a.newMetrics()
+	if a.DB, a.pool, err = store.OpenPool(cfg.DatabaseURL, a.sqlOpener()); err != nil {
 		return nil, err
 	}
 	loginField, err := LoginField(cfg)
@@ -81,6 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if _, err := store.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
+	a.migrated.Store(true)
 	if err := users.PrepareEmailLogin(ctx, a.DB, store.IsPostgres(cfg.DatabaseURL), users.EmailLogin(loginField), log); err != nil {
 		return nil, err
 	}
@@ -122,23 +141,43 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		UsernameResetConfirmURL: cfg.UsernameResetConfirmURL, EmailChangeConfirmURL: cfg.EmailChangeConfirmURL,
 		Domain: cfg.EmailFrontendDomain, Protocol: cfg.EmailFrontendProtocol, SiteName: cfg.EmailFrontendSiteName,
 	})
+	var attempted func(string)
+	var logins func(string, bool)
+	if a.Metrics != nil {
+		attempted, logins = a.Metrics.MailAttempt, a.Metrics.Login
+	}
 	a.Outbox = outbox.NewWorker(a.DB, mailer.Deliver, log, outbox.Options{
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
+		Attempted: attempted,
 	})
+	a.hasher = password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency, password.WithLegacyHashers(cfg.LegacyHashers))
+	a.hasher.Observe(a.hashObservers())
+	if err := calibrateFailureFloor(ctx, a.DB, a.hasher, log); err != nil {
+		return nil, err
+	}
 	a.Users = users.NewService(users.Deps{
-		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency),
-		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify,
+		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: a.hasher,
+		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify, Logins: logins,
 	}, settings(cfg, loginField))
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
 		return nil, err
 	}
 	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
-		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir})
+		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, Requests: a.requestObserver(),
+			Cookies: cookieOptions(cfg), Social: socialOptions(cfg, a.DB, secret, opts.Now, log)})
 	if err != nil {
 		return nil, fmt.Errorf("build server: %w", err)
 	}
-	a.Handler = corsMW(h)
+	h = corsMW(h)
+	if a.tracing != nil {
+		h = a.tracing.Handler(h)
+	}
+	a.newRetention()
+	a.newHealth()
+	a.watch()
+	// The probes answer ahead of everything else: unlogged, untraced, uncounted (see internal/health).
+	a.Handler = a.Health.Mount(h)
 	return a, nil
 }
 
@@ -153,6 +192,44 @@ func LoginField(cfg config.Config) (string, error) {
 		return "", fmt.Errorf("GOJOSER_LOGIN_FIELD=%s: openapi.yaml's TokenCreateRequest declares no %[1]s property", f)
 	}
 	return f, nil
+}
+
+// cookieOptions is cookie mode as the configuration asks for it (off without GOJOSER_AUTH_COOKIE).
+func cookieOptions(cfg config.Config) httpapi.CookieOptions {
+	sameSite := map[string]http.SameSite{"Lax": http.SameSiteLaxMode, "Strict": http.SameSiteStrictMode, "None": http.SameSiteNoneMode}
+	return httpapi.CookieOptions{
+		Name: cfg.AuthCookie, RefreshName: cfg.RefreshCookie(), Secure: cfg.AuthCookieSecure,
+		SameSite:       sameSite[cfg.AuthCookieSameSite],
+		AccessLifetime: cfg.JWTAccessTokenLifetime, RefreshLifetime: cfg.JWTRefreshTokenLifetime,
+		Trusted: cors.Matcher(cfg.CORSAllowedOrigins),
+	}
+}
+
+// socialOptions is social login as the configuration asks for it (404s without a provider).
+func socialOptions(cfg config.Config, db *ent.Client, secret []byte, now func() time.Time, log *slog.Logger) httpapi.SocialOptions {
+	co := cookieOptions(cfg)
+	o := httpapi.SocialOptions{Secure: co.Secure, SameSite: co.SameSite, StateLifetime: cfg.SocialAuthStateLifetime}
+	if !cfg.SocialEnabled() {
+		return o
+	}
+	var providers []social.ProviderConfig
+	if cfg.SocialAuthOIDCIssuer != "" {
+		providers = append(providers, social.ProviderConfig{Name: cfg.SocialAuthOIDCName, Issuer: cfg.SocialAuthOIDCIssuer,
+			ClientID: cfg.SocialAuthOIDCKey, ClientSecret: cfg.SocialAuthOIDCSecret})
+	}
+	if cfg.SocialAuthGoogleOAuth2Key != "" {
+		providers = append(providers, social.ProviderConfig{Name: "google-oauth2", Issuer: social.GoogleIssuer,
+			ClientID: cfg.SocialAuthGoogleOAuth2Key, ClientSecret: cfg.SocialAuthGoogleOAuth2Secret})
+	}
+	if cfg.SocialAuthGitHubKey != "" {
+		providers = append(providers, social.ProviderConfig{Name: "github", GitHub: true,
+			ClientID: cfg.SocialAuthGitHubKey, ClientSecret: cfg.SocialAuthGitHubSecret})
+	}
+	o.Manager = social.New(social.Config{
+		Secret: secret, AllowedRedirectURIs: cfg.SocialAuthAllowedRedirectURIs, StateLifetime: cfg.SocialAuthStateLifetime,
+		Providers: providers, DB: db, Now: now, Log: log,
+	})
+	return o
 }
 
 func settings(cfg config.Config, loginField string) users.Settings {
@@ -231,17 +308,28 @@ func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
 	return mail.NewConsoleSender(console), nil
 }
 
+// job is one piece of background work.
+type job struct {
+	run func(ctx context.Context)
+	// once: the job ends by itself when done. The others run until the server stops, and /readyz
+	// answers 503 unless they all do.
+	once bool
+}
+
 // jobs are the background work every serving node runs: the outbox worker, the auth cache's listener
-// (PostgreSQL), warm-up and refresher, and the batched writes of token use.
-func (a *App) jobs() []func(ctx context.Context) {
-	jobs := []func(ctx context.Context){
-		a.Outbox.Run,
-		func(ctx context.Context) { a.Auth.RunRefresh(ctx, a.Log) },
-		func(ctx context.Context) { a.Auth.RunTouches(ctx, 5*time.Second, a.Log) },
-		a.warm,
+// (PostgreSQL), warm-up and refresher, the batched writes of token use, and retention.
+func (a *App) jobs() []job {
+	jobs := []job{
+		{run: a.Outbox.Run},
+		{run: func(ctx context.Context) { a.Auth.RunRefresh(ctx, a.Log) }},
+		{run: func(ctx context.Context) { a.Auth.RunTouches(ctx, 5*time.Second, a.Log) }},
+		{run: a.warm, once: true},
 	}
 	if a.Notifier != nil {
-		jobs = append(jobs, a.Notifier.Listen)
+		jobs = append(jobs, job{run: a.Notifier.Listen})
+	}
+	if every := a.Config.CleanupInterval; every > 0 {
+		jobs = append(jobs, job{run: func(ctx context.Context) { a.Retention.Run(ctx, every) }})
 	}
 	return jobs
 }
@@ -292,7 +380,8 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL())
+	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.Config.RedactedDatabaseURL(), "metrics", a.Config.MetricsAddr,
+		"tracing", a.tracing != nil)
 	return a.Run(ctx, ln)
 }
 
@@ -310,10 +399,24 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	shutdownMetrics, err := a.serveMetrics(g)
+	if err != nil {
+		return err
+	}
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	for _, job := range a.jobs() {
-		g.Go(func() error { job(work); return nil })
+	for _, j := range a.jobs() {
+		if !j.once {
+			a.workers.Add(1)
+		}
+		g.Go(func() error {
+			if !j.once {
+				a.running.Add(1)
+				defer a.running.Add(-1)
+			}
+			j.run(work)
+			return nil
+		})
 	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -332,7 +435,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		if err := srv.Shutdown(sctx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
-		return nil
+		return shutdownMetrics(sctx)
 	})
 	return g.Wait()
 }

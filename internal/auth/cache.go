@@ -33,6 +33,9 @@ type Cache struct {
 	gen         uint64
 	invalidated map[int]uint64 // user id -> gen of the last invalidation
 	flushedAt   uint64
+	// hits and misses count lookups, for the metrics; they are kept under mu, which every lookup
+	// holds already, so counting costs nothing more.
+	hits, misses uint64
 }
 
 type cacheEntry struct {
@@ -70,6 +73,22 @@ func (c *Cache) Len() int {
 	return len(c.byDigest)
 }
 
+// CacheStats are a cache's lookups so far and its size now.
+type CacheStats struct {
+	Hits, Misses uint64
+	Size         int
+}
+
+// Stats reports the cache's lookups and size; a disabled cache reports zeros.
+func (c *Cache) Stats() CacheStats {
+	if !c.enabled() {
+		return CacheStats{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return CacheStats{Hits: c.hits, Misses: c.misses, Size: len(c.byDigest)}
+}
+
 // generation is the invalidation count to pass to put for a lookup that starts now.
 func (c *Cache) generation() uint64 {
 	if !c.enabled() {
@@ -90,13 +109,16 @@ func (c *Cache) get(digest []byte) (e cacheEntry, ok, refresh bool) {
 	defer c.mu.Unlock()
 	p, ok := c.byDigest[string(digest)]
 	if !ok {
+		c.misses++
 		return cacheEntry{}, false, false
 	}
 	now := c.now()
 	if !now.Before(p.until) {
 		c.removeLocked(string(digest))
+		c.misses++
 		return cacheEntry{}, false, false
 	}
+	c.hits++
 	if !p.refreshing && !now.Before(p.refreshAt) {
 		p.refreshing, refresh = true, true
 	}

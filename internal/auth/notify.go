@@ -12,8 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// notifyChannel carries user ids whose cached tokens every node must forget.
-const notifyChannel = "gojoser_auth"
+// NotifyChannel carries user ids whose cached tokens every node must forget, as a payload of decimal ids
+// separated by commas, or "*" for all of them. The Django importer publishes on it too.
+const NotifyChannel = "gojoser_auth"
 
 // Notifier spreads cache invalidations between gojoser nodes sharing one PostgreSQL database, through
 // LISTEN/NOTIFY: no extra infrastructure, and a NOTIFY sent after a commit reaches every listener.
@@ -56,7 +57,7 @@ func (n *Notifier) Publish(ctx context.Context, all bool, ids []int) {
 		}
 		payload = strings.Join(parts, ",")
 	}
-	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", notifyChannel, payload); err != nil {
+	if _, err := n.db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify($1, $2)", NotifyChannel, payload); err != nil {
 		// Other nodes will catch up when their entries expire; say so loudly.
 		n.log.Error("auth cache invalidation not published; other nodes may serve revoked tokens until the cache TTL", "err", err)
 	}
@@ -85,7 +86,7 @@ func (n *Notifier) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
 		return err
 	}
 	// Listening now: whatever changes from here on arrives as a notification. What changed before is

@@ -86,6 +86,9 @@ type Config struct {
 	CORSAllowCredentials bool          `env:"CORS_ALLOW_CREDENTIALS" envDefault:"false"`
 	CORSMaxAge           time.Duration `env:"CORS_MAX_AGE" envDefault:"10m"`
 
+	// Cookie mode and social login (browser.go).
+	Browser
+
 	// JWT (SimpleJWT-compatible).
 	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
 	JWTSigningKey           string        `env:"JWT_SIGNING_KEY"`
@@ -114,6 +117,18 @@ type Config struct {
 	Argon2Threads   uint8  `env:"ARGON2_THREADS" envDefault:"1"`
 	// How many hashes may run at once; 0 means one per CPU core.
 	HashConcurrency int `env:"HASH_CONCURRENCY" envDefault:"0"`
+	// LegacyHashers accepts Django's unsalted_md5, unsalted_sha1, md5 and sha1 password hashes (imported
+	// users only; they are replaced by argon2id at the first login).
+	LegacyHashers bool `env:"LEGACY_HASHERS" envDefault:"false"`
+
+	// Operations (README, "Operations"). Tracing is set with the standard OTEL_* variables instead.
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics on a listener of its own.
+	MetricsAddr string `env:"METRICS_ADDR"`
+	// MailRetention is how long a mail that is done with (sent, failed for good, or skipped) is kept.
+	MailRetention time.Duration `env:"MAIL_RETENTION" envDefault:"168h"`
+	// CleanupInterval is how often the retention job runs on a serving node (one node at a time); 0
+	// leaves it to `gojoser cleanup`.
+	CleanupInterval time.Duration `env:"CLEANUP_INTERVAL" envDefault:"1h"`
 }
 
 // Prefix is the common prefix of every variable.
@@ -257,9 +272,19 @@ func (c Config) Validate() error {
 	if c.EmailMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("GOJOSER_EMAIL_MAX_ATTEMPTS must be at least 1, got %d", c.EmailMaxAttempts))
 	}
+	if c.MailRetention <= 0 {
+		errs = append(errs, fmt.Errorf("GOJOSER_MAIL_RETENTION must be positive, got %s", c.MailRetention))
+	}
+	if c.CleanupInterval < 0 {
+		errs = append(errs, fmt.Errorf("GOJOSER_CLEANUP_INTERVAL must be 0 (no periodic cleanup) or positive, got %s", c.CleanupInterval))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		errs = append(errs, fmt.Errorf("GOJOSER_METRICS_ADDR must differ from GOJOSER_ADDR (metrics have a listener of their own), got %q", c.MetricsAddr))
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
+	errs = append(errs, c.validateBrowser()...)
 	return errors.Join(errs...)
 }
 
@@ -296,9 +321,8 @@ func nameVariables(err error, lookup func(string) string) error {
 // the setting it most resembles, when one is close.
 func Unknown(env map[string]string) []string {
 	known := map[string]bool{}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		if tag := t.Field(i).Tag.Get("env"); tag != "" {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+		if tag := f.Tag.Get("env"); tag != "" {
 			known[Prefix+tag] = true
 		}
 	}

@@ -13,7 +13,8 @@ func TestDefaultsNeedNoSetup(t *testing.T) {
 		t.Fatalf("defaults refused: %v", err)
 	}
 	if c.Addr != "127.0.0.1:8000" || c.DatabaseURL != "sqlite:gojoser.db" || !c.HideUsers || c.SendActivationEmail ||
-		c.ActivationURL != "#/activate/{uid}/{token}" || c.JWTAccessTokenLifetime.String() != "5m0s" {
+		c.ActivationURL != "#/activate/{uid}/{token}" || c.JWTAccessTokenLifetime.String() != "5m0s" ||
+		c.MetricsAddr != "" || c.MailRetention.String() != "168h0m0s" || c.CleanupInterval.String() != "1h0m0s" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -42,6 +43,10 @@ func TestInvalidSettingsAreRefusedAtStartup(t *testing.T) {
 		{map[string]string{"GOJOSER_ARGON2_MEMORY_KIB": "10"}, "GOJOSER_ARGON2_MEMORY_KIB"},
 		{map[string]string{"GOJOSER_HIDE_USERS": "perhaps"}, "GOJOSER_HIDE_USERS: cannot parse as bool"},
 		{map[string]string{"GOJOSER_STATIC_DIR": "/nonexistent/dir"}, "GOJOSER_STATIC_DIR"},
+		{map[string]string{"GOJOSER_MAIL_RETENTION": "0s"}, "GOJOSER_MAIL_RETENTION must be positive"},
+		{map[string]string{"GOJOSER_MAIL_RETENTION": "7d"}, "GOJOSER_MAIL_RETENTION: cannot parse as a duration"},
+		{map[string]string{"GOJOSER_CLEANUP_INTERVAL": "-1m"}, "GOJOSER_CLEANUP_INTERVAL"},
+		{map[string]string{"GOJOSER_METRICS_ADDR": "127.0.0.1:8000"}, "GOJOSER_METRICS_ADDR must differ from GOJOSER_ADDR"},
 	}
 	for _, c := range cases {
 		_, err := config.FromMap(c.env)

@@ -35,8 +35,9 @@ var (
 		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
 	}
 	// AllowedHeaders are the request headers a preflight may ask for. Authorization carries the token;
-	// Content-Type is needed for application/json bodies.
-	AllowedHeaders = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "X-Requested-With"}
+	// Content-Type is needed for application/json bodies. X-CSRFToken is what Django frontends add to
+	// unsafe requests; gojoser ignores it (cookie mode checks origins), but must not refuse it.
+	AllowedHeaders = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "X-CSRFToken", "X-Requested-With"}
 	// ExposedHeaders are the response headers scripts may read: WWW-Authenticate tells which scheme a 401
 	// wants, Allow lists the methods after a 405.
 	ExposedHeaders = []string{"Allow", "WWW-Authenticate"}
@@ -102,4 +103,33 @@ func checkOrigin(origin string) error {
 		return fmt.Errorf("cors: origin %q is not of the form scheme://host[:port] (no path, no trailing slash)", origin)
 	}
 	return nil
+}
+
+// Matcher reports whether an Origin header names one of origins, with rs/cors's rule for a "*"
+// wildcard inside an entry (any run of characters there). A lone "*" matches nothing: it lets every
+// origin read answers, which says nothing about whom to trust with cookies.
+func Matcher(origins []string) func(origin string) bool {
+	exact := map[string]bool{}
+	var patterns [][2]string
+	for _, o := range origins {
+		switch prefix, suffix, wild := strings.Cut(strings.ToLower(o), "*"); {
+		case o == "*":
+		case wild:
+			patterns = append(patterns, [2]string{prefix, suffix})
+		default:
+			exact[prefix] = true
+		}
+	}
+	return func(origin string) bool {
+		origin = strings.ToLower(origin)
+		if exact[origin] {
+			return true
+		}
+		for _, p := range patterns {
+			if len(origin) >= len(p[0])+len(p[1]) && strings.HasPrefix(origin, p[0]) && strings.HasSuffix(origin, p[1]) {
+				return true
+			}
+		}
+		return false
+	}
 }

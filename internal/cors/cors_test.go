@@ -72,6 +72,20 @@ func TestMiddleware(t *testing.T) {
 			},
 		},
 		{
+			Name: "preflight of a Django frontend's X-CSRFToken, with credentials", Config: cors.Config{AllowedOrigins: []string{"https://app.example.com"}, AllowCredentials: true},
+			Method: "OPTIONS", Headers: map[string]string{
+				"Origin":                         "https://app.example.com",
+				"Access-Control-Request-Method":  "POST",
+				"Access-Control-Request-Headers": "content-type,x-csrftoken",
+			},
+			WantStatus: 204, WantApp: false,
+			WantHeaders: map[string]string{
+				"Access-Control-Allow-Origin":      "https://app.example.com",
+				"Access-Control-Allow-Headers":     "content-type,x-csrftoken",
+				"Access-Control-Allow-Credentials": "true",
+			},
+		},
+		{
 			Name: "preflight from a disallowed origin", Config: appOrigin,
 			Method: "OPTIONS", Headers: map[string]string{
 				"Origin":                        "https://evil.example.net",
@@ -223,6 +237,24 @@ func TestNewAccepts(t *testing.T) {
 	} {
 		if _, err := cors.New(cors.Config{AllowedOrigins: []string{origin}, AllowCredentials: true}); err != nil {
 			t.Errorf("New rejected %q: %v", origin, err)
+		}
+	}
+}
+
+func TestMatcher(t *testing.T) {
+	trusted := cors.Matcher([]string{"https://app.example.com", "https://*.preview.example.com", "*"})
+	for origin, want := range map[string]bool{
+		"https://app.example.com":          true,
+		"HTTPS://APP.EXAMPLE.COM":          true,
+		"https://pr-7.preview.example.com": true,
+		"https://preview.example.com":      false, // the wildcard needs something in its place
+		"http://app.example.com":           false,
+		"https://app.example.com:8443":     false,
+		"https://evil.example":             false, // "*" lets anyone read answers, not use cookies
+		"null":                             false,
+	} {
+		if got := trusted(origin); got != want {
+			t.Errorf("Matcher(%q) = %v, want %v", origin, got, want)
 		}
 	}
 }

@@ -116,6 +116,17 @@ func (l List) Error() string {
 	return l[0]
 }
 
+// CSRFBadOrigin is DRF's answer to a cookie-authenticated request from an origin that is not trusted.
+func CSRFBadOrigin(origin string) *Error {
+	return &Error{Kind: PermissionDenied, Detail: fmt.Sprintf(msgCSRFBadOriginFmt, origin)}
+}
+
+// Message is a 400 whose body is a bare JSON string: what Djoser's social view answers with
+// Response("...", status=400).
+type Message string
+
+func (m Message) Error() string { return string(m) }
+
 // BearerError is a SimpleJWT failure: a 401 whose body is {"detail", "code", "messages"} in that order,
 // the latter two only when SimpleJWT sends them.
 type BearerError struct {

@@ -118,9 +118,30 @@ const (
 	JWTTokenTypeAccess     = "access"
 )
 
+// Django's CSRF failure, as DRF's SessionAuthentication reports it: PermissionDenied("CSRF Failed: " +
+// Django's reason). Cookie mode refuses cross-origin requests with Django's origin-check reason.
+const msgCSRFBadOriginFmt = "CSRF Failed: Origin checking failed - %s does not match any trusted origins."
+
+// Djoser's social login (djoser.social) and the python-social-auth exceptions it passes on.
+const (
+	MsgSocialRedirectURI   = "redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"
+	MsgSocialStateMissing  = "State could not be found in request data."
+	MsgSocialStateNoCookie = "State could not be found in server-side session data."
+	MsgSocialStateInvalid  = "Invalid state has been provided."
+	MsgSocialCodeMissing   = "Missing needed parameter code"
+	// python-social-auth's AuthCanceled: the provider refused the code (invalid_grant and the like).
+	MsgSocialCanceled = "Authentication process canceled"
+	// python-social-auth's AuthFailed ("Authentication failed: %s"), with gojoser's reasons.
+	MsgSocialNoVerifiedEmail = "Authentication failed: the provider has not verified an email address for this account."
+	MsgSocialIDToken         = "Authentication failed: the provider's ID token is invalid."
+	MsgSocialAmbiguousEmail  = "Authentication failed: more than one account has this email address."
+	MsgSocialInactive        = "Authentication failed: this account is inactive."
+)
+
 // gojoser's extensions, worded in DRF's manner.
 const (
 	MsgRoleName       = "Enter a valid role name. This value may contain only letters, numbers, and _/./- characters."
 	MsgRoleTaken      = "A role with that name already exists."
 	MsgRevokeOwnAdmin = "You cannot revoke your own admin role."
+	MsgLastLoginWay   = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
 )

@@ -58,6 +58,7 @@ func Render(err error) (r Response, known bool) {
 		fe *FieldErrors
 		be *BearerError
 		le List
+		me Message
 	)
 	switch {
 	case errors.As(err, &fe):
@@ -68,6 +69,8 @@ func Render(err error) (r Response, known bool) {
 		return r, true
 	case errors.As(err, &le):
 		return marshal(StatusBadRequest, []string(le)), true
+	case errors.As(err, &me):
+		return marshal(StatusBadRequest, string(me)), true
 	case errors.As(err, &e) && e.Kind != ServerError:
 		r = marshal(statusOf[e.Kind], detailBody{e.Detail})
 		if e.Kind == Throttled || e.Kind == Unavailable {

@@ -9,23 +9,39 @@ import (
 	"github.com/gojoser/gojoser/internal/users"
 )
 
-type siteKey struct{}
+type exchangeKey struct{}
 
-// withSite remembers the request's host and scheme: Djoser builds mail links from them unless the
-// EMAIL_FRONTEND_* settings override them.
+// exchange is what handlers may need of the HTTP exchange beyond the operation's typed input: the site
+// the request came from, its cookies, and the answer's headers (for Set-Cookie).
+type exchange struct {
+	site   users.Site
+	req    *http.Request
+	header http.Header
+}
+
+// withSite remembers the request's host and scheme (Djoser builds mail links from them unless the
+// EMAIL_FRONTEND_* settings override them), and the exchange's cookies and answer headers.
 func withSite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := users.Site{Domain: r.Host, Protocol: "http"}
+		x := &exchange{site: users.Site{Domain: r.Host, Protocol: "http"}, req: r, header: w.Header()}
 		if r.TLS != nil {
-			s.Protocol = "https"
+			x.site.Protocol = "https"
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), siteKey{}, s)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
 	})
 }
 
+// exchangeOf returns the request's exchange; nil only outside withSite (never for an operation).
+func exchangeOf(ctx context.Context) *exchange {
+	x, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return x
+}
+
 func site(ctx context.Context) users.Site {
-	s, _ := ctx.Value(siteKey{}).(users.Site)
-	return s
+	if x := exchangeOf(ctx); x != nil {
+		return x.site
+	}
+	return users.Site{}
 }
 
 // ApiRoot is DRF's DefaultRouter root: its one route, as an absolute link on the request's own site.

@@ -55,9 +55,11 @@ func (c *compat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = &headWriter{ResponseWriter: w}
 	}
 	if !slices.Contains(rt.methods, r.Method) {
+		routed(w, "", rt.pattern)
 		c.unmapped(w, r, rt)
 		return
 	}
+	routed(w, string(rt.ops[r.Method]), rt.pattern)
 	c.next.ServeHTTP(w, r)
 }
 

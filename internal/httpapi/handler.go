@@ -19,6 +19,9 @@ import (
 type Handler struct {
 	users *users.Service
 	jwks  []byte
+	// cookies is cookie mode's jar; nil when it is off.
+	cookies *cookieJar
+	social  SocialOptions
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -142,6 +145,7 @@ func (h *Handler) DeleteMe(ctx context.Context, req *oas.UserDeleteRequest) (oas
 	if err := h.users.Delete(ctx, me, value(req.CurrentPassword)); err != nil {
 		return nil, err
 	}
+	h.cookies.clear(ctx)
 	return &oas.DeleteMeNoContent{}, nil
 }
 
@@ -193,6 +197,7 @@ func (h *Handler) TokenLogin(ctx context.Context, req *oas.TokenCreateRequest) (
 	if err != nil {
 		return nil, err
 	}
+	h.cookies.setToken(ctx, key)
 	return &oas.TokenCreated{AuthToken: key}, nil
 }
 
@@ -204,6 +209,7 @@ func (h *Handler) TokenLogout(ctx context.Context) (oas.TokenLogoutRes, error) {
 	if err := h.users.Logout(ctx, v); err != nil {
 		return nil, err
 	}
+	h.cookies.clear(ctx)
 	return &oas.TokenLogoutNoContent{}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gojoser/gojoser/gen/oas"
+	"github.com/gojoser/gojoser/internal/validation"
 )
 
 func (h *Handler) JwtCreate(ctx context.Context, req *oas.JWTCreateRequest) (oas.JwtCreateRes, error) {
@@ -13,16 +14,34 @@ func (h *Handler) JwtCreate(ctx context.Context, req *oas.JWTCreateRequest) (oas
 	if err != nil {
 		return nil, err
 	}
+	h.cookies.setPair(ctx, p)
 	return &oas.JWTPair{Refresh: p.Refresh, Access: p.Access}, nil
 }
 
+// refreshToken is the refresh token of a request to refresh or blacklist: the body's, or in cookie
+// mode, when the body has none, the refresh cookie's (fromCookie).
+func (h *Handler) refreshToken(ctx context.Context, in oas.OptNilString) (v validation.Value, fromCookie bool) {
+	if !in.Set {
+		if c := h.cookies.refresh(ctx); c != "" {
+			return validation.Value{Set: true, S: c}, true
+		}
+	}
+	return value(in), false
+}
+
 func (h *Handler) JwtRefresh(ctx context.Context, req *oas.JWTRefreshRequest) (oas.JwtRefreshRes, error) {
-	p, err := h.users.JWTRefresh(ctx, value(req.Refresh))
+	tok, fromCookie := h.refreshToken(ctx, req.Refresh)
+	p, err := h.users.JWTRefresh(ctx, tok)
 	if err != nil {
+		if fromCookie && isAuthFailure(err) {
+			h.cookies.clear(ctx) // the session it held is over
+		}
 		return nil, err
 	}
+	h.cookies.setPair(ctx, p)
 	out := &oas.JWTRefreshed{Access: p.Access}
-	if p.Refresh != "" {
+	// A refresh token that came in a cookie goes back only in a cookie: no script gets to read it.
+	if p.Refresh != "" && !fromCookie {
 		out.Refresh = oas.NewOptString(p.Refresh)
 	}
 	return out, nil
@@ -36,7 +55,13 @@ func (h *Handler) JwtVerify(ctx context.Context, req *oas.JWTVerifyRequest) (oas
 }
 
 func (h *Handler) JwtBlacklist(ctx context.Context, req *oas.JWTRefreshRequest) (oas.JwtBlacklistRes, error) {
-	if err := h.users.JWTBlacklist(ctx, value(req.Refresh)); err != nil {
+	tok, _ := h.refreshToken(ctx, req.Refresh)
+	err := h.users.JWTBlacklist(ctx, tok)
+	if !req.Refresh.Set {
+		// A logout by cookie: whether or not a refresh cookie was left, or still good, the session ends.
+		h.cookies.clear(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &oas.Empty{}, nil

@@ -17,6 +17,9 @@ import (
 type wireWriter struct {
 	http.ResponseWriter
 	status int
+	// op and route are the operation and spec path the request maps to, once compat knows (see
+	// routed); empty for anything else.
+	op, route string
 }
 
 func (w *wireWriter) WriteHeader(code int) {
@@ -43,9 +46,31 @@ func (w *wireWriter) Write(b []byte) (int, error) {
 
 func (w *wireWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// observe logs one line per request and turns a panic into a DRF-shaped 500. It logs method, path and
-// status only: never headers, query strings or bodies, which may carry credentials.
-func observe(log *slog.Logger, accessLog bool, next http.Handler) http.Handler {
+// routed tells the request's observers which operation and route of the spec it maps to. compat calls
+// it; the wireWriter that observe made may sit under other writers by then.
+func routed(w http.ResponseWriter, op, route string) {
+	for {
+		switch x := w.(type) {
+		case *wireWriter:
+			x.op, x.route = op, route
+			return
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return
+		}
+	}
+}
+
+// RequestObserver learns of every request once it is answered (metrics, tracing): op is the generated
+// operation name and route the spec's path, both empty when the request mapped to none; status 0 means
+// nothing was written (net/http answers 200).
+type RequestObserver func(r *http.Request, op, route string, status int, took time.Duration)
+
+// observe logs one line per request, tells requests (when not nil) about it, and turns a panic into a
+// DRF-shaped 500. It logs method, path and status only: never headers, query strings or bodies, which
+// may carry credentials.
+func observe(log *slog.Logger, accessLog bool, requests RequestObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := &wireWriter{ResponseWriter: w}
@@ -61,6 +86,9 @@ func observe(log *slog.Logger, accessLog bool, next http.Handler) http.Handler {
 			}
 			if accessLog {
 				logRequest(r.Context(), log, r, ww.status, start)
+			}
+			if requests != nil {
+				requests(r, ww.op, ww.route, ww.status, time.Since(start))
 			}
 		}()
 		next.ServeHTTP(ww, r)

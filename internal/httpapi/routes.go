@@ -68,6 +68,11 @@ var views = map[oas.OperationName]view{
 	oas.ListUserRolesOperation:        {},
 	oas.GrantRoleOperation:            {},
 	oas.RevokeRoleOperation:           {},
+	// Djoser's ProviderAuthView is a generics.CreateAPIView with AllowAny.
+	oas.SocialAuthURLOperation:    {public: true},
+	oas.SocialLoginOperation:      {public: true},
+	oas.ListMyIdentitiesOperation: {},
+	oas.UnlinkIdentityOperation:   {},
 }
 
 // routedMethods are the methods the spec may map, in the order DRF lists them in Allow.

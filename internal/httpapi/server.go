@@ -24,6 +24,12 @@ type Options struct {
 	AccessLog bool
 	// StaticDir, when set, is served at / for every path that is not the API's.
 	StaticDir string
+	// Requests, when set, learns of every answered request (metrics, tracing).
+	Requests RequestObserver
+	// Cookies configure cookie mode; a zero value leaves it off.
+	Cookies CookieOptions
+	// Social configures social login; a zero value answers 404 at /auth/o/.
+	Social SocialOptions
 }
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
@@ -33,7 +39,8 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	srv, err := oas.NewServer(h, security{auth: authn},
+	h.cookies, h.social = newCookieJar(opts.Cookies), opts.Social
+	srv, err := oas.NewServer(h, security{auth: authn, cookies: h.cookies != nil},
 		oas.WithErrorHandler(errorHandler(log)),
 		oas.WithMiddleware(h.bodyErrors),
 		// compat answers unknown paths and methods before the generated router sees them; these are
@@ -49,12 +56,15 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 		return nil, err
 	}
 	var api http.Handler = &compat{next: withSite(reqbody.Middleware(srv)), routes: table, authn: authn, log: log}
+	if h.cookies != nil {
+		api = &cookieAuth{next: api, authn: authn, jar: h.cookies, cop: http.NewCrossOriginProtection(), log: log}
+	}
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
 	api = docs.Mount(api, gojoser.OpenAPISpec)
 	if opts.StaticDir != "" {
 		api = withStatic(api, table, opts.StaticDir)
 	}
-	return observe(log, opts.AccessLog, api), nil
+	return observe(log, opts.AccessLog, opts.Requests, api), nil
 }
 
 // bodyErrors surfaces a body the parser could not read, for every operation that takes one, where DRF

@@ -67,5 +67,6 @@ func (h *Handler) LogoutAll(ctx context.Context) (oas.LogoutAllRes, error) {
 	if err := h.users.LogoutAll(ctx, v); err != nil {
 		return nil, err
 	}
+	h.cookies.clear(ctx)
 	return &oas.LogoutAllNoContent{}, nil
 }

@@ -90,6 +90,9 @@ type Options struct {
 	// Backoff is the wait after the n-th failed attempt (n >= 1). Default: 30s doubling, at most 1h.
 	Backoff func(n int) time.Duration
 	Batch   int // messages claimed per pass (default 50)
+	// Attempted, when set, learns how each delivery attempt ended (metrics): "sent", "skipped",
+	// "retry" (failed, will be tried again) or "failed" (failed for good).
+	Attempted func(outcome string)
 }
 
 // NewWorker returns a Worker.
@@ -203,22 +206,31 @@ func (w *Worker) process(ctx context.Context, id int) (bool, error) {
 	done := w.opts.Now().UTC()
 	upd := w.db.OutboxMessage.UpdateOneID(id)
 	log := w.log.With("mail_id", id, "kind", m.Kind, "attempt", m.Attempts)
+	var outcome string
 	switch {
 	case derr == nil && res == Skipped:
 		upd.SetStatus(outboxmessage.StatusSkipped).SetLastError("")
 		log.Info("mail skipped: nobody to send it to")
+		outcome = "skipped"
 	case derr == nil:
 		upd.SetStatus(outboxmessage.StatusSent).SetSentAt(done).SetLastError("")
 		log.Info("mail sent")
+		outcome = "sent"
 	case IsPermanent(derr) || m.Attempts >= w.opts.MaxAttempts:
 		upd.SetStatus(outboxmessage.StatusFailed).SetLastError(truncate(derr.Error()))
 		log.Error("mail failed for good", "err", derr)
+		outcome = "failed"
 	default:
 		wait := w.opts.Backoff(m.Attempts)
 		upd.SetNextAttemptAt(done.Add(wait)).SetLastError(truncate(derr.Error()))
 		log.Warn("mail failed; will retry", "err", derr, "retry_in", wait)
+		outcome = "retry"
 	}
-	if err := upd.Exec(context.WithoutCancel(ctx)); err != nil {
+	err = upd.Exec(context.WithoutCancel(ctx))
+	if w.opts.Attempted != nil {
+		w.opts.Attempted(outcome) // after the write: a scrape that sees the count sees the new state
+	}
+	if err != nil {
 		return true, fmt.Errorf("record mail %d: %w", id, err)
 	}
 	return true, nil

@@ -8,9 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gojoser/gojoser/internal/password/argon2id"
 )
@@ -46,7 +50,25 @@ type Hasher struct {
 	// away or distinguished from a real verification.
 	dummySalt []byte
 	dummyKey  []byte
+	// tracer and wait observe hashes (see Observe); nil when nobody does.
+	tracer trace.Tracer
+	wait   func(time.Duration)
+
+	// legacy accepts Django's unsalted and MD5/SHA-1 formats (GOJOSER_LEGACY_HASHERS).
+	legacy bool
+	// floor is how long a failed verification takes at least while imported hashes slower than
+	// argon2id remain (floor.go); zero otherwise.
+	floor failureFloor
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration)
 }
+
+// Option configures a Hasher.
+type Option func(*Hasher)
+
+// WithLegacyHashers accepts Django's legacy formats (unsalted_md5, unsalted_sha1, md5, sha1) when on.
+// They are cheap to brute-force, so they are off unless a migration needs them.
+func WithLegacyHashers(on bool) Option { return func(h *Hasher) { h.legacy = on } }
 
 // NewHasher returns a Hasher using p. concurrency <= 0 means
 // runtime.GOMAXPROCS(0): the CPUs Go runs on, which in a container with a
@@ -56,7 +78,7 @@ type Hasher struct {
 //
 // NewHasher panics if p is invalid: check p.Validate() first when the
 // parameters come from configuration.
-func NewHasher(p Params, concurrency int) *Hasher {
+func NewHasher(p Params, concurrency int, opts ...Option) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic("password.NewHasher: " + err.Error())
 	}
@@ -68,6 +90,11 @@ func NewHasher(p Params, concurrency int) *Hasher {
 		slots:     make(chan *slot, concurrency),
 		dummySalt: make([]byte, p.SaltLen),
 		dummyKey:  make([]byte, p.KeyLen),
+		now:       time.Now,
+		sleep:     sleepCtx,
+	}
+	for _, o := range opts {
+		o(h)
 	}
 	for _, s := range newSlots(concurrency) {
 		h.slots <- s
@@ -87,32 +114,50 @@ func (h *Hasher) Params() Params { return h.params }
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	key, err := h.derive(ctx, password, salt, h.params)
+	key, err := h.derive(ctx, "password.hash", nil, password, salt, h.params)
 	if err != nil {
 		return "", err
 	}
 	return encode(h.params, salt, key), nil
 }
 
-// Verify checks password against encoded in constant time.
+// Verify checks password against encoded in constant time. Besides gojoser's own argon2id PHC
+// strings it verifies the formats Django stores (django.go), so imported users can log in.
 //
-// needsRehash is true only when ok is true and the stored hash's m, t, p or
-// key length differ from h's parameters; it is never set for a wrong
-// password, so "if needsRehash { store(Hash(password)) }" is safe.
+// needsRehash is true only when ok is true and the stored hash is not an argon2id hash with h's m, t,
+// p and key length (a Django format, or changed parameters); it is never set for a wrong password,
+// so "if needsRehash { store(Hash(password)) }" is safe.
 //
-// A malformed or unsupported encoded string yields ok=false and an error
-// wrapping ErrMalformedHash. An unusable encoded value (see Unusable) yields
-// ok=false, err=nil after spending the same time as a real verification.
+// A malformed or unsupported encoded string yields ok=false and an error wrapping ErrMalformedHash,
+// after spending the same time as a real verification: a stored value nothing can match must not
+// answer faster than a wrong password would. An unusable encoded value (see Unusable) yields
+// ok=false, err=nil, likewise. Every failure also lasts at least the failure floor (floor.go).
 // If ctx ends while waiting for a free slot, ctx's error is returned.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	var spent time.Duration
+	ok, needsRehash, err = h.verify(ctx, &spent, password, encoded)
+	if !ok && ctx.Err() == nil {
+		h.pad(ctx, spent)
+	}
+	return ok, needsRehash, err
+}
+
+// verify is Verify without the floor. It adds the time it spent hashing (not waiting for a slot) to
+// *spent.
+func (h *Hasher) verify(ctx context.Context, spent *time.Duration, password, encoded string) (ok, needsRehash bool, err error) {
 	if !IsUsable(encoded) {
-		return false, false, h.dummy(ctx, password)
+		return false, false, h.dummy(ctx, spent, password)
+	}
+	if !strings.HasPrefix(encoded, "$") {
+		// Django's formats start with the algorithm's name; gojoser's PHC strings with "$".
+		ok, err := h.verifyDjango(ctx, spent, password, encoded)
+		return ok, ok, err
 	}
 	p, salt, want, err := decode(encoded)
 	if err != nil {
-		return false, false, err
+		return false, false, h.dummyFor(ctx, spent, password, err)
 	}
-	got, err := h.derive(ctx, password, salt, p)
+	got, err := h.derive(ctx, "password.verify", spent, password, salt, p)
 	if err != nil {
 		return false, false, err
 	}
@@ -124,17 +169,29 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 	return true, stale, nil
 }
 
+// dummyFor spends a verification's time on a stored hash that cannot be checked, then returns why
+// it could not be (or ctx's error if ctx ended first).
+func (h *Hasher) dummyFor(ctx context.Context, spent *time.Duration, password string, why error) error {
+	if err := h.dummy(ctx, spent, password); err != nil {
+		return err
+	}
+	return why
+}
+
 // VerifyDummy spends the same time and memory as a real Verify with h's
 // parameters (waiting on the same semaphore) and always returns false. Use
 // it for logins of unknown users so response timing does not reveal which
 // usernames exist.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) bool {
-	_ = h.dummy(ctx, password)
+	var spent time.Duration
+	if h.dummy(ctx, &spent, password) == nil {
+		h.pad(ctx, spent)
+	}
 	return false
 }
 
-func (h *Hasher) dummy(ctx context.Context, password string) error {
-	got, err := h.derive(ctx, password, h.dummySalt, h.params)
+func (h *Hasher) dummy(ctx context.Context, spent *time.Duration, password string) error {
+	got, err := h.derive(ctx, "password.verify", spent, password, h.dummySalt, h.params)
 	if err != nil {
 		return err
 	}
@@ -144,12 +201,35 @@ func (h *Hasher) dummy(ctx context.Context, password string) error {
 }
 
 // derive runs argon2id once a working buffer is free. Only p's cost fields
-// and KeyLen are used; the salt is given explicitly.
-func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+// and KeyLen are used; the salt is given explicitly. name is the span's,
+// when hashes are traced; the time hashing took is added to *spent (spent
+// may be nil).
+func (h *Hasher) derive(ctx context.Context, name string, spent *time.Duration, password string, salt []byte, p Params) ([]byte, error) {
+	key, err := h.inSlot(ctx, name, spent, func(b *argon2id.Buffer) []byte {
+		return b.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	})
+	if err == nil {
+		h.runs.Add(1)
+	}
+	return key, err
+}
+
+// inSlot runs hash once a slot is free, so that every hash, gojoser's or an
+// imported one, counts against the same limit on concurrent hashing, and is
+// observed the same way.
+func (h *Hasher) inSlot(ctx context.Context, name string, spent *time.Duration, hash func(*argon2id.Buffer) []byte) ([]byte, error) {
 	// Check first: select picks randomly among ready cases, and a caller
 	// that already gave up should not get an expensive hash.
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	ctx, span := h.span(ctx, name)
+	if span != nil {
+		defer span.End()
+	}
+	var start time.Time
+	if h.wait != nil || span != nil {
+		start = time.Now()
 	}
 	var s *slot
 	select {
@@ -158,10 +238,14 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 		return nil, ctx.Err()
 	}
 	defer func() { h.slots <- s }()
-	key := s.run(func(b *argon2id.Buffer) []byte {
-		return b.Key([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
-	})
-	h.runs.Add(1)
+	if !start.IsZero() {
+		h.waited(span, start)
+	}
+	began := h.now()
+	key := s.run(hash)
+	if spent != nil {
+		*spent += h.now().Sub(began)
+	}
 	return key, nil
 }
 
@@ -178,15 +262,35 @@ func encode(p Params, salt, key []byte) string {
 // decode parses a PHC argon2id string strictly. Error details never include
 // salt or key material, since callers may log them.
 func decode(encoded string) (p Params, salt, key []byte, err error) {
-	fail := func(format string, args ...any) (Params, []byte, []byte, error) {
-		return Params{}, nil, nil, fmt.Errorf("%w: "+format, append([]any{ErrMalformedHash}, args...)...)
+	v, p, salt, key, err := decodeArgon2(encoded, variant)
+	if err != nil {
+		return Params{}, nil, nil, err
+	}
+	if v != variant {
+		return Params{}, nil, nil, malformed("unsupported algorithm (want %s)", variant)
+	}
+	return p, salt, key, nil
+}
+
+// malformed is an ErrMalformedHash with a reason. Reasons never include salt or key material.
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformedHash}, args...)...)
+}
+
+// decodeArgon2 parses a PHC argon2 string of one of variants (argon2id, argon2i) with v=19.
+func decodeArgon2(encoded string, variants ...string) (alg string, p Params, salt, key []byte, err error) {
+	fail := func(format string, args ...any) (string, Params, []byte, []byte, error) {
+		return "", Params{}, nil, nil, malformed(format, args...)
 	}
 	fields := strings.Split(encoded, "$")
 	if len(fields) != 6 || fields[0] != "" {
+		if len(fields) == 5 && fields[0] == "" && strings.HasPrefix(fields[2], "m=") {
+			return fail("argon2 version 1.0 (no v= field) is not supported")
+		}
 		return fail("want 5 '$'-separated fields")
 	}
-	if fields[1] != variant {
-		return fail("unsupported algorithm (want %s)", variant)
+	if !slices.Contains(variants, fields[1]) {
+		return fail("unsupported algorithm (want %s)", strings.Join(variants, " or "))
 	}
 	v, ok := strings.CutPrefix(fields[2], "v=")
 	if !ok {
@@ -233,7 +337,7 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	if err := p.Validate(); err != nil {
 		return fail("%v", err)
 	}
-	return p, salt, key, nil
+	return fields[1], p, salt, key, nil
 }
 
 func decodeB64(s string) ([]byte, error) {

@@ -27,28 +27,46 @@ import (
 // Open connects to databaseURL ("sqlite:<path>" or "postgres://...") and returns an Ent client. It does
 // not touch the database; Migrate, which runs first, reports a database that cannot be reached.
 func Open(databaseURL string) (*ent.Client, error) {
+	c, _, err := OpenPool(databaseURL, nil)
+	return c, err
+}
+
+// Opener opens a connection pool as sql.Open does; tracing passes one that instruments it.
+type Opener func(driverName, dsn string) (*sql.DB, error)
+
+// OpenPool is Open that also returns the connection pool behind the client, for what Ent does not
+// offer: the pool's statistics, a ping, a connection of one's own (advisory locks). open, when not nil,
+// opens the pool instead of sql.Open.
+func OpenPool(databaseURL string, open Opener) (*ent.Client, *sql.DB, error) {
 	u, err := dburl.Parse(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("GOJOSER_DATABASE_URL %w", err)
+		return nil, nil, fmt.Errorf("GOJOSER_DATABASE_URL %w", err)
 	}
-	db, err := OpenSQL(u)
+	if open == nil {
+		open = sql.Open
+	}
+	db, err := openSQL(u, open)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.Dialect == dburl.Postgres {
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(32)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	return ent.NewClient(ent.Driver(entsql.OpenDB(migrations.EntDialect(u.Dialect), db))), nil
+	return ent.NewClient(ent.Driver(entsql.OpenDB(migrations.EntDialect(u.Dialect), db))), db, nil
 }
 
 // OpenSQL opens u with the driver and the settings gojoser uses, for tools that need plain SQL.
 func OpenSQL(u dburl.URL) (*sql.DB, error) {
+	return openSQL(u, sql.Open)
+}
+
+func openSQL(u dburl.URL, open Opener) (*sql.DB, error) {
 	if u.Dialect == dburl.SQLite {
-		return sql.Open("sqlite", u.SQLiteDSN())
+		return open("sqlite", u.SQLiteDSN())
 	}
-	return sql.Open("pgx", u.Raw)
+	return open("pgx", u.Raw)
 }
 
 // connect opens u and checks that the database answers, explaining the usual reasons it does not.

@@ -83,8 +83,10 @@ func checkEnt(m *Model, fields []*EntField, problems *Problems) {
 		if ef.Immutable && f.Update {
 			bad("Immutable(), but openapi.yaml's UserUpdateRequest writes it")
 		}
-		if !f.Required && !ef.Default && !ef.Optional {
-			bad("a registration need not give it, so the column needs a value without one: .Default(...) or .Optional()")
+		if !ef.Default && !ef.Optional {
+			// Registration may leave it out unless required, and createsuperuser and social login
+			// create users without any profile field.
+			bad("users are created without it (a registration that need not give it, createsuperuser, social login), so the column needs .Default(...) or .Optional()")
 		}
 		switch f.Kind {
 		case KindString:

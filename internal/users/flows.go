@@ -181,12 +181,13 @@ func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email vali
 }
 
 // eligible is who a request by address mails: active users with a usable password for resets,
-// inactive ones for a new activation link. The lookup is exact, as Django's.
+// inactive ones for a new activation link. Users who log in through a social provider get reset mails
+// without a password too: that is how they set one. The lookup is exact, as Django's.
 func eligible(kind mail.Kind, email string) []predicate.User {
 	return []predicate.User{
 		user.Email(email),
 		user.IsActive(kind != mail.Activation),
-		user.PasswordNEQ(password.Unusable),
+		user.Or(user.PasswordNEQ(password.Unusable), user.HasIdentities()),
 	}
 }
 

@@ -53,12 +53,15 @@ func (s *Service) JWTCreate(ctx context.Context, in LoginInput) (Pair, error) {
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, _, err := s.authenticate(ctx, field, name, p)
+	u, needsRehash, err := s.authenticate(ctx, "jwt", field, name, p)
 	if err != nil {
 		return Pair{}, err
 	}
 	if u == nil {
 		return Pair{}, errNoActiveAccount
+	}
+	if needsRehash {
+		s.rehash(ctx, u, p)
 	}
 	return s.newPair(ctx, s.db, u.ID, "")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
@@ -83,8 +84,8 @@ func (m *Mailer) Deliver(ctx context.Context, msg *ent.OutboxMessage) (outbox.Re
 			return outbox.Skipped, nil
 		}
 	case mail.PasswordReset, mail.UsernameReset:
-		if !u.IsActive || !password.IsUsable(u.Password) {
-			return outbox.Skipped, nil
+		if ok, err := m.resettable(ctx, u); err != nil || !ok {
+			return outbox.Skipped, err
 		}
 	}
 	if to == "" {
@@ -112,6 +113,22 @@ func (m *Mailer) Deliver(ctx context.Context, msg *ent.OutboxMessage) (outbox.Re
 		return 0, err
 	}
 	return outbox.Sent, nil
+}
+
+// resettable: reset mails go to active users with a usable password, and to those who log in through a
+// social provider without one (the mail is how they set one); the rule eligible applies to addresses.
+func (m *Mailer) resettable(ctx context.Context, u *ent.User) (bool, error) {
+	if !u.IsActive {
+		return false, nil
+	}
+	if password.IsUsable(u.Password) {
+		return true, nil
+	}
+	ok, err := m.db.Identity.Query().Where(identity.UserID(u.ID)).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("look up identities of user %d: %w", u.ID, err)
+	}
+	return ok, nil
 }
 
 func (m *Mailer) template(kind mail.Kind) (string, error) {

@@ -75,6 +75,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	wake     func()
+	logins   func(method string, ok bool)
 }
 
 // Deps are what a Service works with.
@@ -89,6 +90,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Now      func() time.Time // nil: time.Now
 	Wake     func()           // called after a transaction that queued mail; may be nil
+	// Logins learns of every credential check (metrics): method "token" or "jwt", and whether the
+	// credentials were good. May be nil.
+	Logins func(method string, ok bool)
 }
 
 // NewService returns a Service.
@@ -99,7 +103,7 @@ func NewService(d Deps, s Settings) *Service {
 	if s.LoginField == "" {
 		s.LoginField = profile.UsernameField
 	}
-	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
+	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, logins: d.Logins}
 }
 
 // User is the public face of an account.

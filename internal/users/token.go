@@ -52,7 +52,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
-	u, needsRehash, err := s.authenticate(ctx, field, login, pw)
+	u, needsRehash, err := s.authenticate(ctx, "token", field, login, pw)
 	if err != nil {
 		return "", err
 	}
@@ -127,11 +127,18 @@ INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %
 	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
 	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID)
 
-// authenticate checks a login (a username, or an email, as field says) and password. It returns a nil
-// user, with no error, when the user is unknown or inactive or the password wrong, after the same amount
-// of hashing in every case, so that neither the answer nor its timing tells which. An email is matched
-// ignoring case, as it is unique.
-func (s *Service) authenticate(ctx context.Context, field, login, pw string) (u *ent.User, needsRehash bool, err error) {
+// authenticate checks a login (a username, or an email, as field says) and password for a login by
+// method ("token" or "jwt"). It returns a nil user, with no error, when the user is unknown or inactive
+// or the password wrong, after the same amount of hashing in every case, so that neither the answer nor
+// its timing tells which. An email is matched ignoring case, as it is unique.
+func (s *Service) authenticate(ctx context.Context, method, field, login, pw string) (u *ent.User, needsRehash bool, err error) {
+	if s.logins != nil {
+		defer func() {
+			if err == nil {
+				s.logins(method, u != nil)
+			}
+		}()
+	}
 	by := user.Username(login)
 	if field == "email" {
 		by = user.EmailKey(EmailKey(login))
@@ -147,6 +154,10 @@ func (s *Service) authenticate(ctx context.Context, field, login, pw string) (u 
 	match, needsRehash, err := s.hasher.Verify(ctx, pw, u.Password)
 	if err != nil && ctx.Err() != nil {
 		return nil, false, ctx.Err()
+	}
+	if err != nil {
+		// The error names the format's problem, never salt or key.
+		s.log.WarnContext(ctx, "stored password hash cannot be verified; the user cannot log in with a password", "user_id", u.ID, "err", err)
 	}
 	if !match || !u.IsActive {
 		return nil, false, nil

@@ -184,13 +184,15 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func (h *harness) startGojoser(ctx context.Context, dbURL string) (*proc, error) {
+// startGojoser starts a server on dbURL with the harness's environment plus extraEnv (KEY=VALUE).
+func (h *harness) startGojoser(ctx context.Context, dbURL string, extraEnv ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	env := append(os.Environ(), h.opt.serverEnv...)
 	env = append(env, "GOJOSER_ADDR="+addr, "GOJOSER_DATABASE_URL="+dbURL)
+	env = append(env, extraEnv...)
 	if h.profserveBin == "" {
 		return h.startProc(ctx, "gojoser", h.gojoserBin, []string{"serve"}, env, addr)
 	}
@@ -204,6 +206,48 @@ func (h *harness) startGojoser(ctx context.Context, dbURL string) (*proc, error)
 	}
 	return p, err
 }
+
+// startScraped starts a server with metrics on (GOJOSER_METRICS_ADDR) and scrapes its /metrics every
+// scrapeEvery while it runs, as Prometheus would (more often than its usual 15 s or more), so the
+// metrics scenario pays for scrapes too.
+func (h *harness) startScraped(ctx context.Context, dbURL string) (*proc, error) {
+	maddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.startGojoser(ctx, dbURL, "GOJOSER_METRICS_ADDR="+maddr)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		c := &http.Client{Timeout: 10 * time.Second}
+		t := time.NewTicker(scrapeEvery)
+		defer t.Stop()
+		for {
+			resp, err := c.Get("http://" + maddr + "/metrics")
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if err != nil && p.alive() == nil {
+				logf("scraping %s/metrics: %v", maddr, err)
+			}
+			select {
+			case <-p.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p, nil
+}
+
+const scrapeEvery = 5 * time.Second
 
 // fetchProfile saves /debug/pprof/<kind> from a profserve process.
 func fetchProfile(ctx context.Context, p *proc, kind, query, path string) error {

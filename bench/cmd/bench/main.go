@@ -183,6 +183,9 @@ func (h *harness) estimate() time.Duration {
 				n += len(o.conns)
 			}
 		}
+		if o.only["me"] {
+			n++ // me_token_metrics
+		}
 		if o.only["me"] && o.users > o.compareUsers {
 			n++
 		}

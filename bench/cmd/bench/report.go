@@ -217,6 +217,8 @@ func (r *report) finish() {
 					r.find(t, "gojoser", "me_token", c, n), r.find(t, "baseline-pg", "me_token", c, n), rps, "req/s")
 			}
 		}
+		r.ratio(fmt.Sprintf("me Token %s %dc, metrics on / off", T, meConns), ">=", 0.97, "",
+			r.find(t, "gojoser", metricsScenario, meConns, n), r.find(t, "gojoser", "me_token", meConns, n), rps, "req/s")
 		r.ratio(fmt.Sprintf("Bearer / Token, me %s %dc", T, meConns), ">=", 1.0, "",
 			r.find(t, "gojoser", "me_bearer", meConns, n), r.find(t, "gojoser", "me_token", meConns, n), rps, "req/s")
 		for _, c := range o.conns {

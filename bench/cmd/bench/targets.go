@@ -51,6 +51,9 @@ type starter func(ctx context.Context) (*proc, error)
 // sameKeysScenario is me(Token) at -users rotating over as many keys as the -compare-users run did.
 const sameKeysScenario = "me_token_same_keys"
 
+// metricsScenario is me(Token) with GOJOSER_METRICS_ADDR set and /metrics scraped.
+const metricsScenario = "me_token_metrics"
+
 // loadRun is one run of a load scenario: a fresh server process (so that VmHWM belongs to this scenario
 // alone), optional preparation, an unmeasured warm-up, the measured load, then the server's peak RSS.
 func (h *harness) loadRun(start starter, prep func(context.Context, *proc) error, conns int, script string,
@@ -241,6 +244,12 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 			if o.only["me"] {
 				specs = append(specs, spec{rep.add(t, "gojoser", "me_token", c, n),
 					h.loadRun(gojoser, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
+			}
+			if o.only["me"] && c == meConns {
+				// The same with Prometheus metrics on and scraped: what metrics cost the cheapest request.
+				scraped := func(ctx context.Context) (*proc, error) { return h.startScraped(ctx, db.url) }
+				specs = append(specs, spec{rep.add(t, "gojoser", metricsScenario, c, n),
+					h.loadRun(scraped, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
 			}
 			if o.only["jwt"] {
 				b := rep.add(t, "gojoser", "me_bearer", c, n)

@@ -2,7 +2,7 @@ import openapiFetch, { type Client, type Middleware } from "openapi-fetch";
 
 import { ApiError, unwrap } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
-import { createMemoryStorage, sameAuth, type StoredAuth, type TokenStorage } from "./storage.js";
+import { cookieSession, createMemoryStorage, sameAuth, type StoredAuth, type TokenStorage } from "./storage.js";
 
 /**
  * openapi-fetch's createClient, its default export. In this package's CommonJS build the import follows
@@ -31,6 +31,22 @@ export interface GojoserClientOptions {
    * pair, `Authorization: Bearer <access>`, refreshed on 401). Default `"token"`.
    */
   scheme?: AuthScheme;
+  /**
+   * Cookie mode, for a server with `GOJOSER_AUTH_COOKIE`: the server sets the credentials in httpOnly
+   * cookies on login, which no script can read, and the browser sends them. The client sends no
+   * `Authorization` header and keeps only a marker (the scheme, `cookie: true`) in `storage`; a JWT is
+   * refreshed with the refresh cookie. Requests go with `credentials: "include"` unless `credentials`
+   * says otherwise. Default false.
+   */
+  cookies?: boolean;
+  /** fetch's credentials mode for every request. Default `"include"` in cookie mode, else fetch's own. */
+  credentials?: RequestInit["credentials"];
+}
+
+/** What the provider added to the redirect URI: Djoser's social login takes both back. */
+export interface SocialCallback {
+  code: string;
+  state: string;
 }
 
 /** Login fields: `username` (or whatever LOGIN_FIELD the server uses) and `password`. */
@@ -62,9 +78,22 @@ export interface GojoserClient {
    * JWT: exchanges the refresh token for a new access token and saves it. Concurrent calls, including the
    * automatic ones after a 401, share one request; with a storage that tabs share (createLocalStorage),
    * tabs take turns under its lock, and a tab that finds the access token already replaced by another
-   * uses it without a request. A refused refresh token ends the session.
+   * uses it without a request. A refused refresh token ends the session. In cookie mode the refresh
+   * cookie is used, the new access token goes into its cookie, and this resolves to "".
    */
   refresh(): Promise<string>;
+  /**
+   * Social login, step 1: the provider's authorization URL (`GET /auth/o/{provider}/`) for
+   * `redirectUri`, one of the server's `GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS`. Send the browser
+   * there. The request carries the browser's cookies, which bind the flow to this browser.
+   */
+  socialAuthorizationUrl(provider: string, redirectUri: string): Promise<string>;
+  /**
+   * Social login, step 2, on the page at `redirectUri`: takes the `code` and `state` the provider sent
+   * back (`POST /auth/o/{provider}/`) and saves the JWT session it answers. Pass
+   * `new URLSearchParams(location.search)` or `{ code, state }`.
+   */
+  socialLogin(provider: string, callback: SocialCallback | URLSearchParams): Promise<StoredAuth>;
   /** The current credentials, or null. Returns the same object until they change. */
   getAuth(): StoredAuth | null;
   isAuthenticated(): boolean;
@@ -79,6 +108,7 @@ const credentialFree = new Set([
   "/auth/jwt/refresh/",
   "/auth/jwt/verify/",
   "/auth/jwt/blacklist/",
+  "/auth/o/{provider}/",
 ]);
 
 /**
@@ -95,9 +125,15 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const storage = options.storage ?? createMemoryStorage();
   const defaultScheme: AuthScheme = options.scheme ?? "token";
+  const cookieMode = options.cookies ?? false;
+  const credentials = options.credentials ?? (cookieMode ? "include" : undefined);
   const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   // sessionFetch is defined below; openapi-fetch calls it only once a request is made.
-  const api = createClient<paths>({ baseUrl, fetch: (request) => sessionFetch(request) });
+  const api = createClient<paths>({
+    baseUrl,
+    fetch: (request) => sessionFetch(request),
+    ...(credentials !== undefined && { credentials }),
+  });
 
   // --- State and change notification ------------------------------------------------------------
   const listeners = new Set<() => void>();
@@ -148,12 +184,39 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
     if (scheme === "jwt") {
       const { label: _label, ...fields } = credentials;
       const pair = await unwrap(api.POST("/auth/jwt/create/", { body: fields }));
-      auth = { scheme: "jwt", access: pair.access, refresh: pair.refresh };
-      lineage = [pair.refresh];
+      auth = jwtSession(pair);
     } else {
       const { auth_token } = await unwrap(api.POST("/auth/token/login/", { body: credentials }));
-      auth = { scheme: "token", token: auth_token };
+      // In cookie mode the body's token is not kept: the server set it in an httpOnly cookie.
+      auth = cookieMode ? cookieSession("token") : { scheme: "token", token: auth_token };
     }
+    save(auth);
+    return getAuth() ?? auth;
+  };
+
+  /** The session of a JWT pair the server answered: the pair, or in cookie mode only the marker. */
+  const jwtSession = (pair: { access: string; refresh: string }): StoredAuth => {
+    lineage = cookieMode ? [] : [pair.refresh];
+    return cookieMode ? cookieSession("jwt") : { scheme: "jwt", access: pair.access, refresh: pair.refresh };
+  };
+
+  const socialAuthorizationUrl = async (provider: string, redirectUri: string): Promise<string> => {
+    const { authorization_url } = await unwrap(
+      api.GET("/auth/o/{provider}/", {
+        params: { path: { provider }, query: { redirect_uri: redirectUri } },
+        credentials: "include",
+      }),
+    );
+    return authorization_url;
+  };
+
+  const socialLogin = async (provider: string, callback: SocialCallback | URLSearchParams): Promise<StoredAuth> => {
+    const code = callback instanceof URLSearchParams ? (callback.get("code") ?? "") : callback.code;
+    const state = callback instanceof URLSearchParams ? (callback.get("state") ?? "") : callback.state;
+    const pair = await unwrap(
+      api.POST("/auth/o/{provider}/", { params: { path: { provider } }, body: { code, state }, credentials: "include" }),
+    );
+    const auth = jwtSession(pair);
     save(auth);
     return getAuth() ?? auth;
   };
@@ -162,13 +225,17 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
     const auth = storage.get();
     if (auth === null) return;
     try {
+      // In cookie mode the server takes the credentials from the cookies, and clears them.
       const { response, error } =
         auth.scheme === "jwt"
-          ? await api.POST("/auth/jwt/blacklist/", { body: { refresh: auth.refresh } })
-          : await api.POST("/auth/token/logout/", { headers: { Authorization: `Token ${auth.token}` } });
+          ? await api.POST("/auth/jwt/blacklist/", { body: auth.cookie ? {} : { refresh: auth.refresh } })
+          : await api.POST("/auth/token/logout/", auth.cookie ? {} : { headers: { Authorization: `Token ${auth.token}` } });
       // 401: already revoked or expired, which is what we wanted. 404: a Djoser server without
-      // SimpleJWT's blacklist app, where a JWT cannot be revoked.
-      const done = response.ok || response.status === 401 || (auth.scheme === "jwt" && response.status === 404);
+      // SimpleJWT's blacklist app, where a JWT cannot be revoked. 400 by cookie: no refresh cookie left.
+      const done =
+        response.ok ||
+        response.status === 401 ||
+        (auth.scheme === "jwt" && (response.status === 404 || (auth.cookie === true && response.status === 400)));
       if (!done) throw new ApiError(response.status, error ?? "", response);
     } finally {
       forgetIfCurrent(auth);
@@ -189,6 +256,16 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
       const run = async (): Promise<JwtAuth> => {
         const auth = storage.get();
         if (auth?.scheme !== "jwt") throw new Error("gojoser: refresh needs a JWT session");
+        if (auth.cookie) {
+          // The refresh cookie goes with the request, and the answer sets new cookies.
+          const { data, error, response } = await api.POST("/auth/jwt/refresh/", { body: {} });
+          if (!data) {
+            if (response.status === 400 || response.status === 401) forgetIfCurrent(auth);
+            throw new ApiError(response.status, error ?? "", response);
+          }
+          generation++;
+          return auth;
+        }
         if (stale !== undefined && auth.access !== stale) return auth;
         const { data: body, error, response } = await api.POST("/auth/jwt/refresh/", {
           body: { refresh: auth.refresh },
@@ -225,12 +302,21 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
   // --- Signing requests and retrying after a 401 ------------------------------------------------
   /** Requests this client signed, with the credentials it signed them with. */
   const signed = new WeakMap<Request, StoredAuth>();
+  /** Cookie mode: how many refreshes this client made, and how many had been made when a request left. */
+  let generation = 0;
+  const sentAt = new WeakMap<Request, number>();
 
   const authMiddleware: Middleware = {
     onRequest({ request, schemaPath }) {
       if (credentialFree.has(schemaPath) || request.headers.has("Authorization")) return undefined;
       const auth = storage.get();
       if (auth === null) return undefined;
+      if (auth.cookie) {
+        // The browser adds the cookie; the request is remembered to handle its 401.
+        signed.set(request, auth);
+        sentAt.set(request, generation);
+        return undefined;
+      }
       request.headers.set("Authorization", authorization(auth));
       signed.set(request, auth);
       return request;
@@ -252,6 +338,20 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
     if (used.scheme === "token" || !retry) {
       forgetIfCurrent(used);
       return response;
+    }
+    if (used.cookie) {
+      if (!sameAuth(storage.get(), used)) return response; // logged out, or in, meanwhile
+      // A refresh that finished after this request left already replaced its cookie: just retry.
+      if (sentAt.get(request) === generation) {
+        try {
+          await refreshFrom(undefined);
+        } catch {
+          return response;
+        }
+      }
+      const second = await baseFetch(retry, init);
+      if (second.status === 401) forgetIfCurrent(used);
+      return second;
     }
     const current = storage.get();
     let access: string;
@@ -285,6 +385,8 @@ export function createGojoserClient(options: GojoserClientOptions): GojoserClien
     login,
     logout,
     refresh,
+    socialAuthorizationUrl,
+    socialLogin,
     getAuth,
     isAuthenticated: () => getAuth() !== null,
     subscribe,

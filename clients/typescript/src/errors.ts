@@ -4,7 +4,8 @@
  * - exceptions: `{"detail": "Invalid token."}` (SimpleJWT adds `code` and sometimes `messages`);
  * - field errors: `{"password": ["This password is too common.", ...], ...}`, in field order;
  * - object-level errors: `{"non_field_errors": ["Unable to log in with provided credentials."]}`;
- * - a bare list: `["User with given email does not exist."]`, which Djoser sends for an unknown email.
+ * - a bare list: `["User with given email does not exist."]`, which Djoser sends for an unknown email;
+ * - a bare JSON string: `"redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"` (social login).
  *
  * Bodies that are empty or not JSON (a proxy's HTML error page) leave every part empty.
  */
@@ -16,7 +17,7 @@ export class ApiError extends Error {
   readonly detail: string | undefined;
   /** SimpleJWT's machine-readable `code`, such as `"token_not_valid"`. */
   readonly code: string | undefined;
-  /** `non_field_errors`, or the messages of a bare-list body. */
+  /** `non_field_errors`, or the messages of a bare-list or bare-string JSON body. */
   readonly nonFieldErrors: string[];
   /**
    * Messages by field, in the order the server sent them: `err.fields.password?.[0]`. Nested serializer
@@ -29,7 +30,7 @@ export class ApiError extends Error {
   readonly response: Response | undefined;
 
   constructor(status: number, body: unknown, response?: Response) {
-    const parsed = parseBody(body);
+    const parsed = parseBody(body, /json/i.test(response?.headers.get("Content-Type") ?? ""));
     super(firstMessage(parsed) ?? `HTTP ${status}`);
     this.status = status;
     this.detail = parsed.detail;
@@ -78,8 +79,13 @@ interface ParsedBody {
   fields: Record<string, string[]>;
 }
 
-function parseBody(body: unknown): ParsedBody {
+function parseBody(body: unknown, json: boolean): ParsedBody {
   const parsed: ParsedBody = { detail: undefined, code: undefined, nonFieldErrors: [], fields: {} };
+  if (typeof body === "string" && json) {
+    // A bare JSON string, as Djoser's social view answers a redirect_uri it does not allow.
+    parsed.nonFieldErrors = [body];
+    return parsed;
+  }
   if (Array.isArray(body)) {
     parsed.nonFieldErrors = messagesOf(body);
     return parsed;

@@ -5,6 +5,7 @@ export {
   type FetchLike,
   type GojoserClient,
   type GojoserClientOptions,
+  type SocialCallback,
 } from "./client.js";
 export { ApiError, isApiError, unwrap, type FetchResult } from "./errors.js";
 export { createTabLock, type TabLock, type TabLockOptions, type WebLocks } from "./lock.js";

@@ -1,9 +1,13 @@
 import { createTabLock, type TabLock } from "./lock.js";
 
-/** The credentials of a session: a DRF token, or a SimpleJWT pair. */
+/**
+ * The credentials of a session: a DRF token, or a SimpleJWT pair. In cookie mode (`cookies: true`) the
+ * server keeps the credentials in httpOnly cookies that no script can read, and the session is only a
+ * marker: `cookie: true`, the scheme, and empty strings where the credentials would be.
+ */
 export type StoredAuth =
-  | { scheme: "token"; token: string }
-  | { scheme: "jwt"; access: string; refresh: string };
+  | { scheme: "token"; token: string; cookie?: true }
+  | { scheme: "jwt"; access: string; refresh: string; cookie?: true };
 
 /**
  * Where the client keeps its credentials. Reads are synchronous so that a request can be signed and a UI
@@ -127,6 +131,11 @@ export function decode(raw: string): StoredAuth | null {
   }
   if (v === null || typeof v !== "object") return null;
   const o = v as Record<string, unknown>;
+  if (o.cookie === true) {
+    if (o.scheme === "token") return cookieSession("token");
+    if (o.scheme === "jwt") return cookieSession("jwt");
+    return null;
+  }
   if (o.scheme === "token" && typeof o.token === "string" && o.token !== "") {
     return { scheme: "token", token: o.token };
   }
@@ -136,10 +145,15 @@ export function decode(raw: string): StoredAuth | null {
   return null;
 }
 
+/** The marker of a cookie-mode session: the scheme, and no credential. */
+export function cookieSession(scheme: StoredAuth["scheme"]): StoredAuth {
+  return scheme === "token" ? { scheme, token: "", cookie: true } : { scheme, access: "", refresh: "", cookie: true };
+}
+
 /** True when a and b hold the same credentials. */
 export function sameAuth(a: StoredAuth | null, b: StoredAuth | null): boolean {
   if (a === b) return true;
-  if (a === null || b === null || a.scheme !== b.scheme) return false;
+  if (a === null || b === null || a.scheme !== b.scheme || a.cookie !== b.cookie) return false;
   if (a.scheme === "token") return a.token === (b as typeof a).token;
   return a.access === (b as typeof a).access && a.refresh === (b as typeof a).refresh;
 }

@@ -2,7 +2,18 @@ import { type SchemaUser } from "@gojoser/client";
 import { useAuth } from "@gojoser/client/react";
 import { useCallback, useEffect, useState } from "react";
 
-import { Activate, EmailConfirm, Forgot, Home, Login, Register, ResetPassword, ResetUsername, useEndSession } from "./account";
+import {
+  Activate,
+  EmailConfirm,
+  Forgot,
+  Home,
+  Login,
+  Register,
+  ResetPassword,
+  ResetUsername,
+  useEndSession,
+  useSocialCallback,
+} from "./account";
 import { client } from "./api";
 import { FlashContext, type Notify } from "./flash";
 import { Profile, Sessions, Users } from "./me";
@@ -19,6 +30,7 @@ export function App() {
     setFlash({ text, path: to });
     navigate(to);
   }, []);
+  useSocialCallback(notify);
 
   // Who is logged in, and may they see the admin pages? Reloaded whenever the credentials change.
   const reload = useCallback(async () => {

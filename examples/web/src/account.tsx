@@ -1,8 +1,9 @@
 // Pages for visitors: register, activate, log in, and the forgotten-password/username flows that start
 // from the links gojoser mails (GOJOSER_*_URL defaults: #/activate/{uid}/{token} and so on).
-import { unwrap } from "@gojoser/client";
+import { isApiError, unwrap } from "@gojoser/client";
+import { useEffect, useState } from "react";
 
-import { client } from "./api";
+import { client, pendingSocialKey, socialProviders, socialRedirectUri } from "./api";
 import { useNotify } from "./flash";
 import { Done, Field, Submit, useForm } from "./forms";
 import { navigate } from "./router";
@@ -117,6 +118,7 @@ export function Login() {
           Log in
         </Submit>
       </form>
+      <SocialButtons />
       <p>
         <a href="#/forgot" data-testid="login-forgot">
           Forgot your password or username?
@@ -127,6 +129,73 @@ export function Login() {
       </p>
     </section>
   );
+}
+
+/** "Sign in with …" buttons for the providers the server has configured (a provider it lacks is a 404). */
+function SocialButtons() {
+  const [available, setAvailable] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void Promise.all(
+      socialProviders.map(async ({ name }) => {
+        const { response } = await client.api
+          .GET("/auth/o/{provider}/", { params: { path: { provider: name }, query: { redirect_uri: socialRedirectUri() } } })
+          .catch(() => ({ response: undefined }));
+        return response?.ok ? name : null;
+      }),
+    ).then((names) => {
+      if (live) setAvailable(names.filter((n): n is string => n !== null));
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  const start = async (provider: string) => {
+    try {
+      const url = await client.socialAuthorizationUrl(provider, socialRedirectUri());
+      sessionStorage.setItem(pendingSocialKey, provider);
+      window.location.assign(url);
+    } catch (err) {
+      setError(isApiError(err) ? err.messages.join(" ") : String(err));
+    }
+  };
+  if (available.length === 0) return null;
+  return (
+    <div className="social">
+      {socialProviders
+        .filter((p) => available.includes(p.name))
+        .map((p) => (
+          <button key={p.name} type="button" onClick={() => void start(p.name)} data-testid={`social-${p.name}`}>
+            Sign in with {p.label}
+          </button>
+        ))}
+      {error && (
+        <p className="errors" role="alert" data-testid="social-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Finishes a social login when the provider has sent the browser back to the app's root with code and
+ * state in the query string: once, and the address bar forgets them at once.
+ */
+export function useSocialCallback(notify: (text: string, path: string) => void) {
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    const provider = sessionStorage.getItem(pendingSocialKey);
+    if (provider === null || (!params.has("code") && !params.has("error"))) return;
+    sessionStorage.removeItem(pendingSocialKey);
+    window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+    client.socialLogin(provider, params).then(
+      () => navigate("/profile"),
+      (err: unknown) =>
+        notify(`Signing in with ${provider} failed: ${isApiError(err) ? err.messages.join(" ") : String(err)}`, "/login"),
+    );
+  }, [notify]);
 }
 
 const mailSent = "If an account has this address, we sent it a link. Check your inbox.";

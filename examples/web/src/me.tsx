@@ -1,5 +1,5 @@
 // Pages for a logged-in user: profile (email, password, delete), sessions, and the admin's user list.
-import { unwrap, type SchemaSession, type SchemaUser } from "@gojoser/client";
+import { unwrap, type SchemaIdentity, type SchemaSession, type SchemaUser } from "@gojoser/client";
 import { useCallback, useEffect, useState } from "react";
 
 import { useEndSession } from "./account";
@@ -74,6 +74,8 @@ export function Profile(props: { me: SchemaUser | null; reload: () => Promise<vo
         <dd data-testid="me-id">{me.id}</dd>
       </dl>
 
+      <Identities />
+
       <h2>Change your email</h2>
       <form onSubmit={email.onSubmit} noValidate data-testid="profile-form">
         <Field form="profile" name="email" label="Email" type="email" state={email.state} defaultValue={me.email} />
@@ -111,6 +113,52 @@ export function Profile(props: { me: SchemaUser | null; reload: () => Promise<vo
         </Submit>
       </form>
     </section>
+  );
+}
+
+/** The social logins linked to the account, each of which can be unlinked while another way in remains. */
+function Identities() {
+  const [identities, setIdentities] = useState<SchemaIdentity[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setIdentities(await unwrap(client.api.GET("/auth/users/me/identities/")));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const unlink = async (id: number) => {
+    try {
+      await unwrap(client.api.DELETE("/auth/users/me/identities/{id}/", { params: { path: { id: String(id) } } }));
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+    await load();
+  };
+  if (!identities?.length && !error) return null;
+  return (
+    <>
+      <h2>Linked accounts</h2>
+      {error && (
+        <p className="errors" role="alert" data-testid="identities-error">
+          {error}
+        </p>
+      )}
+      <ul>
+        {identities?.map((i) => (
+          <li key={i.id} data-testid="identity-row" data-provider={i.provider}>
+            {i.provider}: {i.email || i.uid}{" "}
+            <button type="button" onClick={() => void unlink(i.id)} data-testid="identity-unlink">
+              Unlink
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

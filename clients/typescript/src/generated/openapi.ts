@@ -667,10 +667,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/o/{provider}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The provider's name: `google-oauth2`, `github`, or the OpenID Connect provider's
+                 *     (`GOJOSER_SOCIAL_AUTH_OIDC_NAME`, default `oidc`). Unknown names are 404.
+                 * @example google-oauth2
+                 */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Start a social login
+         * @description Djoser's ProviderAuthView. Answers the provider's authorization URL for `redirect_uri`, which must be
+         *     one of `GOJOSER_SOCIAL_AUTH_ALLOWED_REDIRECT_URIS`; any other is a 400 whose body is the bare JSON string
+         *     `"redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"`, as in Djoser.
+         *
+         *     Unlike Djoser, gojoser keeps no server-side session: the URL's `state` is signed with the secret key,
+         *     expires after `GOJOSER_SOCIAL_AUTH_STATE_LIFETIME`, works once (on any node), and is bound to this
+         *     browser by the httpOnly cookie `gojoser_social` (Path=/auth/o/) that this answer sets, so call it with
+         *     the browser's cookies (same origin, or `credentials: "include"`). The PKCE code verifier and the OpenID
+         *     Connect nonce are derived from that cookie and never leave the server.
+         */
+        get: operations["socialAuthURL"];
+        put?: never;
+        /**
+         * Finish a social login
+         * @description Djoser's ProviderAuthView with its JWT token strategy: exchanges `code` for the provider's tokens and
+         *     answers a gojoser JWT pair and the username. `code` and `state` may come in the body (JSON or form) or,
+         *     as many Djoser frontends send them, in the query string. With cookie mode the pair is also set in the
+         *     cookies.
+         *
+         *     The account: the identity (provider, subject) already linked logs its user in. Otherwise the provider
+         *     must say the email address is verified: an account with that address (exactly one) is linked, or a new
+         *     one is created from it, active, with an unusable password (a password-reset mail lets the user set
+         *     one). Errors are `non_field_errors` with Djoser's and python-social-auth's messages: a missing, tampered,
+         *     expired, replayed or other browser's state is `Invalid state has been provided.`; no `gojoser_social`
+         *     cookie is `State could not be found in server-side session data.`; a code the provider refuses is
+         *     `Authentication process canceled`.
+         */
+        post: operations["socialLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/me/identities/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My social logins
+         * @description Extension. The provider identities linked to my account, oldest first.
+         */
+        get: operations["listMyIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/me/identities/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The identity's id, from the list. Anything else is 404.
+                 * @example 3
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a social login
+         * @description Extension. The provider no longer logs me in. Refused (400) when it is my only way to log in: no usable
+         *     password and no other identity. Other users' identities are 404.
+         */
+        delete: operations["unlinkIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        SocialAuthURL: {
+            authorization_url: string;
+        };
+        SocialLoginRequest: {
+            /** @description The code the provider added to redirect_uri. */
+            code?: string | null;
+            /** @description The state the provider added to redirect_uri. */
+            state?: string | null;
+        };
+        /** @description Djoser's social JWT token strategy; keys in its order. */
+        SocialLogin: {
+            access: string;
+            refresh: string;
+            /** @description The username. */
+            user: string;
+        };
+        Identity: {
+            /** Format: int64 */
+            id: number;
+            provider: string;
+            /** @description The subject: the provider's id of the account. */
+            uid: string;
+            /** @description The address the provider gave when the identity was linked. */
+            email: string;
+            /** Format: date-time */
+            created: string;
+        };
         APIRoot: {
             /** Format: uri */
             users: string;
@@ -1029,6 +1153,10 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type SchemaSocialAuthUrl = components['schemas']['SocialAuthURL'];
+export type SchemaSocialLoginRequest = components['schemas']['SocialLoginRequest'];
+export type SchemaSocialLogin = components['schemas']['SocialLogin'];
+export type SchemaIdentity = components['schemas']['Identity'];
 export type SchemaApiRoot = components['schemas']['APIRoot'];
 export type SchemaSession = components['schemas']['Session'];
 export type SchemaJwtCreateRequest = components['schemas']['JWTCreateRequest'];
@@ -2027,6 +2155,182 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    socialAuthURL: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Where the provider sends the browser back, with `code` and `state` in the query string.
+                 * @example https://app.example.com/oauth/callback
+                 */
+                redirect_uri?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The provider's name: `google-oauth2`, `github`, or the OpenID Connect provider's
+                 *     (`GOJOSER_SOCIAL_AUTH_OIDC_NAME`, default `oidc`). Unknown names are 404.
+                 * @example google-oauth2
+                 */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The URL to send the browser to. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth?client_id=...&state=..."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialAuthURL"];
+                };
+            };
+            /** @description `redirect_uri` is not allowed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS */
+                    "application/json": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    socialLogin: {
+        parameters: {
+            query?: {
+                /** @description The code the provider added to redirect_uri, when the body has none. */
+                code?: string;
+                /** @description The state the provider added to redirect_uri, when the body has none. */
+                state?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The provider's name: `google-oauth2`, `github`, or the OpenID Connect provider's
+                 *     (`GOJOSER_SOCIAL_AUTH_OIDC_NAME`, default `oidc`). Unknown names are 404.
+                 * @example google-oauth2
+                 */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "4/0AX4XfWh...",
+                 *       "state": "eyJwIjoiZ29vZ2xlLW9hdXRoMiJ9.c2ln"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SocialLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.sig",
+                     *       "refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.sig",
+                     *       "user": "alice"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SocialLogin"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The provider could not be reached. Carries `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable, try again later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    listMyIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 3,
+                     *         "provider": "google-oauth2",
+                     *         "uid": "109876543210987654321",
+                     *         "email": "alice@example.com",
+                     *         "created": "2026-11-23T10:00:00Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["Identity"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    unlinkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The identity's id, from the list. Anything else is 404.
+                 * @example 3
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identity is unlinked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
     };

@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/outbox"
+	"github.com/gojoser/gojoser/internal/password"
+)
+
+// The figures below are read when Prometheus scrapes, not kept up to date on the request path.
+
+// WatchCache exposes the auth cache's lookups and size.
+func (m *Metrics) WatchCache(c *auth.Cache) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "auth_cache", Name: "hits_total",
+			Help: "Credential lookups answered from the auth cache.",
+		}, func() float64 { return float64(c.Stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "auth_cache", Name: "misses_total",
+			Help: "Credential lookups the auth cache could not answer (absent or expired).",
+		}, func() float64 { return float64(c.Stats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "auth_cache", Name: "entries",
+			Help: "Credentials the auth cache holds now (GOJOSER_AUTH_CACHE_SIZE bounds it).",
+		}, func() float64 { return float64(c.Stats().Size) }),
+	)
+}
+
+// WatchHasher exposes the password-hash slots; their queue wait comes through HashWait.
+func (m *Metrics) WatchHasher(h *password.Hasher) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "password", Name: "slots_in_use",
+			Help: "Password hashes running now.",
+		}, func() float64 { inUse, _ := h.Slots(); return float64(inUse) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "password", Name: "slots",
+			Help: "Password hashes that may run at once (GOJOSER_HASH_CONCURRENCY).",
+		}, func() float64 { _, n := h.Slots(); return float64(n) }),
+	)
+}
+
+// WatchPool exposes the database connection pool's statistics (sql.DBStats) as go_sql_*.
+func (m *Metrics) WatchPool(db *sql.DB) {
+	m.reg.MustRegister(collectors.NewDBStatsCollector(db, "gojoser"))
+}
+
+// WatchOutbox exposes the outbox's messages by state and the age of the oldest pending one, read from
+// the database at each scrape (the outbox is shared by every node: take max, not sum, across nodes).
+func (m *Metrics) WatchOutbox(db *ent.Client) {
+	m.reg.MustRegister(&outboxCollector{db: db})
+}
+
+// scrapeTimeout bounds the database reads of one scrape, so a database outage does not hang it.
+const scrapeTimeout = 2 * time.Second
+
+var (
+	outboxMessages = prometheus.NewDesc(namespace+"_outbox_messages",
+		"Mails in the outbox by state: pending, sent, failed (for good), skipped; kept for GOJOSER_MAIL_RETENTION once done.",
+		[]string{"status"}, nil)
+	outboxOldest = prometheus.NewDesc(namespace+"_outbox_oldest_pending_age_seconds",
+		"Age of the oldest mail waiting to be sent; 0 when none waits.", nil, nil)
+)
+
+type outboxCollector struct{ db *ent.Client }
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxMessages
+	ch <- outboxOldest
+}
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	st, err := outbox.Stats(ctx, c.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxMessages, err)
+		return
+	}
+	for status, n := range map[string]int{"pending": st.Pending, "sent": st.Sent, "failed": st.Failed, "skipped": st.Skipped} {
+		ch <- prometheus.MustNewConstMetric(outboxMessages, prometheus.GaugeValue, float64(n), status)
+	}
+	age := 0.0
+	if st.OldestPending != nil {
+		age = max(0, time.Since(*st.OldestPending).Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, age)
+}
