@@ -235,3 +235,21 @@ func Together[T any](n int, fn func(i int) T) []T {
 	wg.Wait()
 	return out
 }
+
+// OneWins checks answers ("<status> <body>") of requests that raced for one thing: exactly one is a 201,
+// and every other is loser.
+func OneWins(t testing.TB, answers []string, loser string) {
+	t.Helper()
+	won := 0
+	for _, a := range answers {
+		switch {
+		case strings.HasPrefix(a, "201 "):
+			won++
+		case a != loser:
+			t.Errorf("answer %s, want 201 or %s", a, loser)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d requests succeeded, want 1", won, len(answers))
+	}
+}
