@@ -16,6 +16,7 @@ import (
 	"github.com/gojoser/gojoser/ent/outboxmessage"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
+	"github.com/gojoser/gojoser/ent/throttle"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -82,6 +83,7 @@ func checkColumn(t, c string) error {
 			outboxmessage.Table: outboxmessage.ValidColumn,
 			refreshtoken.Table:  refreshtoken.ValidColumn,
 			role.Table:          role.ValidColumn,
+			throttle.Table:      throttle.ValidColumn,
 			token.Table:         token.ValidColumn,
 			user.Table:          user.ValidColumn,
 		})

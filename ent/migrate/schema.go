@@ -97,6 +97,27 @@ var (
 		Columns:    RolesColumns,
 		PrimaryKey: []*schema.Column{RolesColumns[0]},
 	}
+	// ThrottlesColumns holds the columns for the "throttles" table.
+	ThrottlesColumns = []*schema.Column{
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "tat", Type: field.TypeInt64},
+		{Name: "streak", Type: field.TypeInt, Default: 0},
+		{Name: "denied", Type: field.TypeInt, Default: 0},
+		{Name: "expires", Type: field.TypeInt64},
+	}
+	// ThrottlesTable holds the schema information for the "throttles" table.
+	ThrottlesTable = &schema.Table{
+		Name:       "throttles",
+		Columns:    ThrottlesColumns,
+		PrimaryKey: []*schema.Column{ThrottlesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "throttle_expires",
+				Unique:  false,
+				Columns: []*schema.Column{ThrottlesColumns[4]},
+			},
+		},
+	}
 	// TokensColumns holds the columns for the "tokens" table.
 	TokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -177,6 +198,7 @@ var (
 		OutboxMessagesTable,
 		RefreshTokensTable,
 		RolesTable,
+		ThrottlesTable,
 		TokensTable,
 		UsersTable,
 		UserRolesTable,

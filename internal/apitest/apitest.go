@@ -49,6 +49,18 @@ func DBs(t testing.TB) []DB {
 	return dbs
 }
 
+// Postgres is the PostgreSQL backend, for tests of several nodes on one database; it skips t when
+// PostgreSQL is not reachable (and fails it where PostgreSQL is required, as DBs does).
+func Postgres(t testing.TB) DB {
+	for _, db := range DBs(t) {
+		if db.Name == "postgres" {
+			return db
+		}
+	}
+	t.Skip("needs PostgreSQL")
+	return DB{}
+}
+
 // EachDB runs fn as a subtest on every backend.
 func EachDB(t *testing.T, fn func(t *testing.T, db DB)) {
 	for _, db := range DBs(t) {
@@ -164,8 +176,9 @@ func StartLogged(t testing.TB, db DB, settings map[string]string, w io.Writer) (
 	return startWith(t, cfg, log, app.Options{}), flush
 }
 
-// testConfig is the configuration of a test server: cheap argon2 parameters so the suite stays fast, and
-// settings (GOJOSER_* keys without the prefix) on top.
+// testConfig is the configuration of a test server: cheap argon2 parameters so the suite stays fast,
+// throttling off so that suites may send one endpoint many requests from one address (the throttling
+// tests turn it on), and settings (GOJOSER_* keys without the prefix) on top.
 func testConfig(t testing.TB, databaseURL string, settings map[string]string) config.Config {
 	t.Helper()
 	env := map[string]string{
@@ -173,6 +186,7 @@ func testConfig(t testing.TB, databaseURL string, settings map[string]string) co
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
 		"GOJOSER_ARGON2_TIME":       "1",
 		"GOJOSER_SECRET_KEY":        "test-secret-key-test-secret-key-test-secret",
+		"GOJOSER_THROTTLE":          "false",
 	}
 	for k, v := range settings {
 		env[config.Prefix+k] = v

@@ -1,0 +1,31 @@
+// Package reqinfo carries facts about the request being served, the client's address and user agent,
+// in its context, for code that must not know HTTP: throttling keys its counters by the address, and
+// audit events can record both. The HTTP adapter fills it in (internal/clientip decides the address).
+package reqinfo
+
+import (
+	"context"
+	"net/netip"
+)
+
+// Info is what is known about the request's client.
+type Info struct {
+	// IP is the client's address: the socket peer, or, behind a trusted proxy, the address the proxy
+	// reports. Not valid (the zero Addr) outside an HTTP request, e.g. in a CLI command.
+	IP netip.Addr
+	// UserAgent is the User-Agent header as sent, for records; never for decisions.
+	UserAgent string
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying info.
+func NewContext(ctx context.Context, info Info) context.Context {
+	return context.WithValue(ctx, ctxKey{}, info)
+}
+
+// FromContext returns the Info in ctx, or the zero Info.
+func FromContext(ctx context.Context) Info {
+	info, _ := ctx.Value(ctxKey{}).(Info)
+	return info
+}
