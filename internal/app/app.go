@@ -26,6 +26,7 @@ import (
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/users"
 	"golang.org/x/sync/errgroup"
 )
@@ -42,7 +43,9 @@ type App struct {
 	// Cache holds resolved tokens; Notifier (PostgreSQL only) spreads its invalidations to other nodes.
 	Cache    *auth.Cache
 	Notifier *auth.Notifier
-	closers  []func() error
+	// Limiter is the abuse protection; nil with GOJOSER_THROTTLE=false.
+	Limiter *throttle.Limiter
+	closers []func() error
 }
 
 // Options are the seams tests use.
@@ -101,6 +104,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
+	if cfg.Throttle {
+		rates, err := cfg.Rates()
+		if err != nil {
+			return nil, err
+		}
+		a.Limiter = throttle.New(a.DB, throttle.Options{
+			Postgres: store.IsPostgres(cfg.DatabaseURL), Secret: secret, Rates: rates, Now: opts.Now, Log: log,
+		})
+	}
+	ips, err := cfg.ClientIP()
+	if err != nil {
+		return nil, err
+	}
 	linkGen := links.New(secret, opts.Now)
 	mailer := users.NewMailer(a.DB, linkGen, opts.Now, renderer, sender, users.MailSettings{
 		From:          cfg.DefaultFromEmail,
@@ -113,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	})
 	a.Users = users.NewService(users.Deps{
 		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency),
-		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify,
+		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify, Limiter: a.Limiter,
 	}, settings(cfg))
 	a.Auth = auth.NewAuthenticator(a.DB, jwtm, a.Cache, opts.Now)
 	a.Auth.TokenTTL = cfg.TokenTTL
@@ -122,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
-		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir})
+		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, ClientIP: ips, Throttle: a.Limiter})
 	if err != nil {
 		return nil, fmt.Errorf("build server: %w", err)
 	}
@@ -206,7 +222,8 @@ func newSender(cfg config.Config, console io.Writer) (mail.Sender, error) {
 }
 
 // jobs are the background work every serving node runs: the outbox worker, the auth cache's listener
-// (PostgreSQL), warm-up and refresher, and the batched writes of token use.
+// (PostgreSQL), warm-up and refresher, the batched writes of token use, and the cleanup of expired
+// throttle counters.
 func (a *App) jobs() []func(ctx context.Context) {
 	jobs := []func(ctx context.Context){
 		a.Outbox.Run,
@@ -216,6 +233,9 @@ func (a *App) jobs() []func(ctx context.Context) {
 	}
 	if a.Notifier != nil {
 		jobs = append(jobs, a.Notifier.Listen)
+	}
+	if a.Limiter != nil {
+		jobs = append(jobs, func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) })
 	}
 	return jobs
 }

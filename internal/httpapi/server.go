@@ -9,10 +9,12 @@ import (
 	gojoser "github.com/gojoser/gojoser"
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/clientip"
 	"github.com/gojoser/gojoser/internal/docs"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/drf/drfhttp"
 	"github.com/gojoser/gojoser/internal/reqbody"
+	"github.com/gojoser/gojoser/internal/throttle"
 )
 
 // Options shape the handler New builds.
@@ -21,6 +23,10 @@ type Options struct {
 	AccessLog bool
 	// StaticDir, when set, is served at / for every path that is not the API's.
 	StaticDir string
+	// ClientIP decides each request's client address (nil: the socket peer's).
+	ClientIP *clientip.Resolver
+	// Throttle limits the operations in throttled; nil turns request limits off.
+	Throttle *throttle.Limiter
 }
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
@@ -30,9 +36,13 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
+	mws := []middleware.Middleware{h.bodyErrors}
+	if opts.Throttle != nil {
+		mws = append([]middleware.Middleware{throttleRequests(opts.Throttle)}, mws...)
+	}
 	srv, err := oas.NewServer(h, security{auth: authn},
 		oas.WithErrorHandler(errorHandler(log)),
-		oas.WithMiddleware(h.bodyErrors),
+		oas.WithMiddleware(mws...),
 		// compat answers unknown paths and methods before the generated router sees them; these are
 		// the backstop should the two ever disagree.
 		oas.WithNotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +55,11 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	var api http.Handler = &compat{next: withSite(reqbody.Middleware(srv)), routes: table, authn: authn}
+	ips := opts.ClientIP
+	if ips == nil {
+		ips = &clientip.Resolver{}
+	}
+	var api http.Handler = &compat{next: withRequestInfo(ips, withSite(reqbody.Middleware(srv))), routes: table, authn: authn}
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
 	api = docs.Mount(api, gojoser.OpenAPISpec)
 	if opts.StaticDir != "" {

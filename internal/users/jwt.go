@@ -40,18 +40,25 @@ type Pair struct {
 // JWTCreate is TokenObtainPairView: username and password, then a new refresh/access pair. Like
 // SimpleJWT it does not update last_login.
 func (s *Service) JWTCreate(ctx context.Context, username, pw validation.Value) (Pair, error) {
+	attempt, err := s.limiter.Login(ctx, username.S)
+	if err != nil {
+		return Pair{}, err
+	}
 	var errs drf.FieldErrors
 	name, _, _ := requiredChar.Clean(&errs, "username", username)
 	p, _, _ := requiredChar.Clean(&errs, "password", pw)
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, _, err := s.authenticate(ctx, name, p)
+	u, _, err := s.authenticate(ctx, name, p, attempt)
 	if err != nil {
 		return Pair{}, err
 	}
 	if u == nil {
 		return Pair{}, errNoActiveAccount
+	}
+	if err := attempt.Succeeded(ctx, s.db); err != nil {
+		return Pair{}, err
 	}
 	return s.newPair(ctx, s.db, u.ID, "")
 }

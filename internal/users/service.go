@@ -21,6 +21,7 @@ import (
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
+	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -71,6 +72,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	wake     func()
+	limiter  *throttle.Limiter
 }
 
 // Deps are what a Service works with.
@@ -85,6 +87,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Now      func() time.Time // nil: time.Now
 	Wake     func()           // called after a transaction that queued mail; may be nil
+	// Limiter counts failed logins and the mails sent to an address; nil (GOJOSER_THROTTLE=false)
+	// limits nothing.
+	Limiter *throttle.Limiter
 }
 
 // NewService returns a Service.
@@ -92,7 +97,7 @@ func NewService(d Deps, s Settings) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake}
+	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, limiter: d.Limiter}
 }
 
 // User is the public face of an account.

@@ -470,7 +470,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The token's id, from the session list.
+                 * @description The token's id, from the session list. Other paths under /auth/token/ are 404.
                  * @example 12
                  */
                 id: string;
@@ -927,6 +927,27 @@ export interface components {
                 "application/json": components["schemas"]["ErrorDetail"];
             };
         };
+        /**
+         * @description Too many requests: DRF's Throttled. The operation's limits are counted per client IP and, where the
+         *     request names one, per account or address (`GOJOSER_THROTTLE_RATES`); a throttled request is
+         *     answered before its body is validated. `Retry-After` carries the same number of seconds as the
+         *     detail, which says `1 second` in the singular.
+         */
+        Throttled: {
+            headers: {
+                /** @description Seconds until a retry may pass. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Request was throttled. Expected available in 12 seconds."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorDetail"];
+            };
+        };
         /** @description The body's content type is not JSON, form or multipart. */
         UnsupportedMediaType: {
             headers: {
@@ -1030,6 +1051,7 @@ export type ResponseValidationError = components['responses']['ValidationError']
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseNotFound = components['responses']['NotFound'];
+export type ResponseThrottled = components['responses']['Throttled'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type ParameterUserId = components['parameters']['UserID'];
 export type RequestBodyUidToken = components['requestBodies']['UIDToken'];
@@ -1108,6 +1130,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     getMe: {
@@ -1290,6 +1313,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resendActivation: {
@@ -1311,6 +1335,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     setPassword: {
@@ -1364,6 +1389,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resetPasswordConfirm: {
@@ -1397,6 +1423,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     setUsername: {
@@ -1450,6 +1477,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resetUsernameConfirm: {
@@ -1483,6 +1511,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     confirmEmailChange: {
@@ -1504,6 +1533,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     tokenLogin: {
@@ -1542,6 +1572,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     tokenLogout: {
@@ -1600,6 +1631,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtRefresh: {
@@ -1637,6 +1669,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtVerify: {
@@ -1661,6 +1694,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtBlacklist: {
@@ -1685,6 +1719,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     getJWKS: {
@@ -1740,7 +1775,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The token's id, from the session list.
+                 * @description The token's id, from the session list. Other paths under /auth/token/ are 404.
                  * @example 12
                  */
                 id: string;
