@@ -90,7 +90,8 @@ func rootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		}),
 	})
-	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd())
+	root.AddCommand(createSuperuserCmd(stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd(),
+		throttleCmd(withApp))
 	return root
 }
 
