@@ -69,7 +69,7 @@ var limits = map[Name]limitDef{
 	ResetAddress:    {by: bySubject, fallback: "5/m"},
 	ConfirmIP:       {by: byIP, fallback: "20/m"},
 	ConfirmAccount:  {by: bySubject, fallback: "10/m"},
-	JWTIP:           {by: byIP, fallback: "60/m"},
+	JWTIP:           {by: byIP, fallback: "120/m"},
 	MailAddress:     {by: bySubjectAndKind, fallback: "3/h"},
 }
 
