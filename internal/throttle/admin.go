@@ -115,6 +115,7 @@ func (l *Limiter) Clear(ctx context.Context, s Subject) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("throttle clear: %w", err)
 	}
+	l.denied.reset()
 	n, err := res.RowsAffected()
 	return int(n), err
 }

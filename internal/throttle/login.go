@@ -65,6 +65,7 @@ func (a *Attempt) Failed(ctx context.Context) error {
 // client's failed-login unit, through db (a transaction's client, to commit with the login).
 func (a *Attempt) Succeeded(ctx context.Context, db *ent.Client) error {
 	clear, refund, by := a.SuccessArgs()
+	a.Cleared()
 	if len(clear) > 0 {
 		q := &query{}
 		q.printf("DELETE FROM %s WHERE %s IN (", table, colKey)
@@ -87,6 +88,19 @@ func (a *Attempt) Succeeded(ctx context.Context, db *ent.Client) error {
 		}
 	}
 	return nil
+}
+
+// Cleared tells the limiter that the attempt's counters were cleared (Succeeded, or a caller's
+// statement made with LoginSuccessPG): it stops remembering them as full.
+func (a *Attempt) Cleared() {
+	if a == nil {
+		return
+	}
+	clear, refund, _ := a.SuccessArgs()
+	if refund != nil {
+		clear = append(clear, refund.(string))
+	}
+	a.l.denied.forget(clear)
 }
 
 // SuccessArgs are the arguments of LoginSuccessPG: the keys to clear, the key to refund (nil for
@@ -122,6 +136,7 @@ func (l *Limiter) ClearAccount(ctx context.Context, db *ent.Client, account stri
 	if _, err := db.ExecContext(ctx, q.String(), q.args...); err != nil {
 		return fmt.Errorf("throttle: clear login counters: %w", err)
 	}
+	l.denied.forget([]string{all.id}, prefix)
 	return nil
 }
 

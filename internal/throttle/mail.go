@@ -28,7 +28,7 @@ func (l *Limiter) Mail(ctx context.Context, kind, address string) (bool, error) 
 	if err := l.queryRow(ctx, q, &denied); err != nil {
 		return false, fmt.Errorf("throttle: count suppressed mail: %w", err)
 	}
-	l.log.LogAttrs(ctx, slog.LevelWarn, "mail suppressed",
+	l.log.LogAttrs(ctx, slog.LevelInfo, "mail suppressed",
 		slog.String("limit", string(MailAddress)), slog.String("kind", kind), slog.String("key", k.id),
 		slog.Int("suppressed", denied), slog.String("ip", ipString(ip)))
 	return false, nil

@@ -36,6 +36,7 @@ type Limiter struct {
 	keyMAC []byte
 	now    func() time.Time
 	log    *slog.Logger
+	denied denied
 }
 
 // Options configure a Limiter.
@@ -195,6 +196,10 @@ func (l *Limiter) try(ctx context.Context, consume, peek []*key) (spent []*key, 
 		return nil, 0, nil
 	}
 	now := l.now().UnixMicro()
+	all := append(append([]*key(nil), consume...), peek...)
+	if spent, micros := l.denied.full(now, all); len(spent) > 0 {
+		return spent, secondsUp(micros), nil
+	}
 	var (
 		rows  map[string]int64 // tat of each existing row
 		taken map[string]bool
@@ -208,10 +213,11 @@ func (l *Limiter) try(ctx context.Context, consume, peek []*key) (spent []*key, 
 		return nil, 0, fmt.Errorf("throttle: %w", err)
 	}
 	var micros int64
-	for _, k := range append(append([]*key(nil), consume...), peek...) {
+	for _, k := range all {
 		if tat, ok := rows[k.id]; ok && tat-now > k.tolerance() {
 			micros = max(micros, tat-now-k.tolerance())
 			spent = append(spent, k)
+			l.denied.remember(now, k.id, tat-k.tolerance())
 		}
 	}
 	if len(spent) == 0 {
@@ -223,8 +229,11 @@ func (l *Limiter) try(ctx context.Context, consume, peek []*key) (spent []*key, 
 			}
 		}
 	}
-	return spent, int((micros + 999_999) / 1_000_000), nil
+	return spent, secondsUp(micros), nil
 }
+
+// secondsUp is DRF's ceil(wait), from microseconds.
+func secondsUp(micros int64) int { return int((micros + 999_999) / 1_000_000) }
 
 func (l *Limiter) takePG(ctx context.Context, now int64, consume, peek []*key) (map[string]int64, map[string]bool, error) {
 	q := takePG(now, consume, peek)
@@ -323,14 +332,15 @@ func (l *Limiter) read(ctx context.Context, keys []*key) (map[string]int64, erro
 }
 
 // logThrottled writes the one line a refused request leaves: the limits, the client and the wait.
-// Accounts and addresses appear only as the hashes in their counters' keys.
+// Accounts and addresses appear only as the hashes in their counters' keys. At info, which the logger
+// buffers: warnings are written at once, and a flood must not buy a write per request.
 func (l *Limiter) logThrottled(ctx context.Context, ip netip.Addr, spent []*key, wait int) {
 	names := make([]string, len(spent))
 	keys := make([]string, len(spent))
 	for i, k := range spent {
 		names[i], keys[i] = string(k.name), k.id
 	}
-	l.log.LogAttrs(ctx, slog.LevelWarn, "request throttled",
+	l.log.LogAttrs(ctx, slog.LevelInfo, "request throttled",
 		slog.String("limit", strings.Join(names, ",")), slog.String("ip", ipString(ip)),
 		slog.String("key", strings.Join(keys, ",")), slog.Int("wait_s", wait))
 }

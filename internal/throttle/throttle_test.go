@@ -263,3 +263,64 @@ func TestLoginBackoff(t *testing.T) {
 		}
 	})
 }
+
+// TestFullCountersAreRememberedBriefly: a node answers a flood on a full counter from memory, and so
+// sees a clear made elsewhere (another node, the CLI) only when it asks the database again, within a
+// second; its own clears it sees at once.
+func TestFullCountersAreRememberedBriefly(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		url := db.NewURL(t)
+		clock := apitest.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+		node := func() (*throttle.Limiter, *ent.Client) {
+			client, err := store.Open(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { client.Close() })
+			if err := store.Migrate(context.Background(), client); err != nil {
+				t.Fatal(err)
+			}
+			r, _ := throttle.ParseRates("login_account=2/h")
+			return throttle.New(client, throttle.Options{Postgres: db.Name == "postgres", Secret: []byte("k"), Rates: r,
+				Now: clock.Now, Log: slog.New(slog.DiscardHandler)}), client
+		}
+		a, aDB := node()
+		b, _ := node()
+		ctx := from("192.0.2.60")
+		for range 2 {
+			attempt, err := a.Login(ctx, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			attempt.Failed(ctx)
+		}
+		if wait(t, loginErr(a.Login(ctx, "alice"))) != 3600 {
+			t.Fatal("not full")
+		}
+		// Cleared on node b: a still answers from memory, for at most a second.
+		if _, err := b.Clear(context.Background(), throttle.Subject{Account: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		if wait(t, loginErr(a.Login(ctx, "alice"))) != 3600 {
+			t.Fatal("node a asked the database within the second")
+		}
+		clock.Add(time.Second)
+		if _, err := a.Login(ctx, "alice"); err != nil {
+			t.Fatal("a second later:", err)
+		}
+		// Cleared on node a itself: seen at once.
+		attempt, _ := a.Login(ctx, "alice")
+		attempt.Failed(ctx)
+		if wait(t, loginErr(a.Login(ctx, "alice"))) == 0 {
+			t.Fatal("not full again")
+		}
+		if err := a.ClearAccount(context.Background(), aDB, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Login(ctx, "alice"); err != nil {
+			t.Fatal("after its own clear:", err)
+		}
+	})
+}
+
+func loginErr(_ *throttle.Attempt, err error) error { return err }

@@ -93,6 +93,7 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string,
 		} else if n == 0 {
 			return "", errUserGone
 		}
+		attempt.Cleared()
 		return key, nil
 	}
 	var key string
