@@ -44,7 +44,7 @@ type options struct {
 }
 
 // All scenario groups, in the order they run. -only picks a subset.
-var groups = []string{"argon2", "me", "jwt", "login", "register", "baseline"}
+var groups = []string{"argon2", "me", "jwt", "login", "register", "baseline", "flood"}
 
 var targetNames = []string{"pg", "sqlite"}
 
@@ -182,6 +182,15 @@ func (h *harness) estimate() time.Duration {
 			if o.only[g] {
 				n += len(o.conns)
 			}
+		}
+		if o.only["login"] { // with throttling on
+			n += len(o.conns)
+		}
+		if o.only["me"] { // with throttling off
+			n++
+		}
+		if o.only["flood"] {
+			n++
 		}
 		if o.only["me"] && o.users > o.compareUsers {
 			n++
