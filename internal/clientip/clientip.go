@@ -4,7 +4,6 @@
 package clientip
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,6 +30,10 @@ var Headers = []string{"X-Forwarded-For", "Forwarded"}
 // no trusted proxies the header is never read.
 func New(trusted []string, header string) (*Resolver, error) {
 	r := &Resolver{}
+	canonical := http.CanonicalHeaderKey(header)
+	if canonical != Headers[0] && canonical != Headers[1] {
+		return nil, fmt.Errorf("GOJOSER_TRUSTED_PROXY_HEADER must be X-Forwarded-For or Forwarded, got %q", header)
+	}
 	var clean []string
 	for _, t := range trusted {
 		if t = strings.TrimSpace(t); t != "" {
@@ -43,10 +46,6 @@ func New(trusted []string, header string) (*Resolver, error) {
 	nets, err := realclientip.AddressesAndRangesToIPNets(clean...)
 	if err != nil {
 		return nil, fmt.Errorf("GOJOSER_TRUSTED_PROXIES: %w", err)
-	}
-	canonical := http.CanonicalHeaderKey(header)
-	if canonical != Headers[0] && canonical != Headers[1] {
-		return nil, errors.New("GOJOSER_TRUSTED_PROXY_HEADER must be X-Forwarded-For or Forwarded")
 	}
 	strategy, err := realclientip.NewRightmostTrustedRangeStrategy(canonical, nets)
 	if err != nil {

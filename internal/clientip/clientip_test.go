@@ -15,9 +15,9 @@ func TestClientIP(t *testing.T) {
 		h       http.Header
 		want    string
 	}{
-		{"the socket peer by default", nil, "", "203.0.113.9:5555", xff("198.51.100.1"), "203.0.113.9"},
-		{"IPv6 peer", nil, "", "[2001:db8::7]:443", nil, "2001:db8::7"},
-		{"IPv4-mapped peer", nil, "", "[::ffff:192.0.2.1]:80", nil, "192.0.2.1"},
+		{"the socket peer by default", nil, "X-Forwarded-For", "203.0.113.9:5555", xff("198.51.100.1"), "203.0.113.9"},
+		{"IPv6 peer", nil, "X-Forwarded-For", "[2001:db8::7]:443", nil, "2001:db8::7"},
+		{"IPv4-mapped peer", nil, "X-Forwarded-For", "[::ffff:192.0.2.1]:80", nil, "192.0.2.1"},
 		{"untrusted peer's header is ignored", []string{"10.0.0.0/8"}, "X-Forwarded-For", "203.0.113.9:1", xff("198.51.100.1"), "203.0.113.9"},
 		{"trusted peer's header names the client", []string{"10.0.0.0/8"}, "X-Forwarded-For", "10.0.0.2:1", xff("198.51.100.1"), "198.51.100.1"},
 		{"entries the client wrote are skipped", []string{"10.0.0.0/8"}, "X-Forwarded-For", "10.0.0.2:1", xff("1.2.3.4, 198.51.100.1"), "198.51.100.1"},
@@ -53,12 +53,13 @@ func TestNewRefusesBadSettings(t *testing.T) {
 		{[]string{"10.0.0.0/33"}, "X-Forwarded-For"},
 		{[]string{"proxy.example.com"}, "X-Forwarded-For"},
 		{[]string{"10.0.0.0/8"}, "X-Real-IP"},
+		{nil, "X-Real-IP"},
 	} {
 		if _, err := New(c.trusted, c.header); err == nil {
 			t.Errorf("%v %q accepted", c.trusted, c.header)
 		}
 	}
-	if r, err := New([]string{" ", ""}, "anything"); err != nil || r.fromHeader != nil {
+	if r, err := New([]string{" ", ""}, "forwarded"); err != nil || r.fromHeader != nil {
 		t.Fatalf("no proxies: %v", err)
 	}
 }

@@ -42,6 +42,11 @@ func TestInvalidSettingsAreRefusedAtStartup(t *testing.T) {
 		{map[string]string{"GOJOSER_ARGON2_MEMORY_KIB": "10"}, "GOJOSER_ARGON2_MEMORY_KIB"},
 		{map[string]string{"GOJOSER_HIDE_USERS": "perhaps"}, "GOJOSER_HIDE_USERS: cannot parse as bool"},
 		{map[string]string{"GOJOSER_STATIC_DIR": "/nonexistent/dir"}, "GOJOSER_STATIC_DIR"},
+		{map[string]string{"GOJOSER_THROTTLE_RATES": "login_ip=10/fortnight"}, "GOJOSER_THROTTLE_RATES: login_ip"},
+		{map[string]string{"GOJOSER_THROTTLE_RATES": "logins=10/m"}, "GOJOSER_THROTTLE_RATES"},
+		{map[string]string{"GOJOSER_THROTTLE": "sometimes"}, "GOJOSER_THROTTLE: cannot parse as bool"},
+		{map[string]string{"GOJOSER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "GOJOSER_TRUSTED_PROXIES"},
+		{map[string]string{"GOJOSER_TRUSTED_PROXY_HEADER": "X-Real-IP"}, "GOJOSER_TRUSTED_PROXY_HEADER"},
 	}
 	for _, c := range cases {
 		_, err := config.FromMap(c.env)

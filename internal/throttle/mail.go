@@ -2,6 +2,8 @@ package throttle
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -25,7 +27,11 @@ func (l *Limiter) Mail(ctx context.Context, kind, address string) (bool, error) 
 	q := &query{}
 	q.printf("UPDATE %[1]s SET %[2]s = %[2]s + 1 WHERE %[3]s = %[4]s RETURNING %[2]s", table, colDenied, colKey, q.text(k.id))
 	var denied int
-	if err := l.queryRow(ctx, q, &denied); err != nil {
+	switch err := l.queryRow(ctx, q, &denied); {
+	case errors.Is(err, sql.ErrNoRows):
+		// Cleared elsewhere since this node found it full (see denied): suppressed all the same.
+		denied = 1
+	case err != nil:
 		return false, fmt.Errorf("throttle: count suppressed mail: %w", err)
 	}
 	l.log.LogAttrs(ctx, slog.LevelInfo, "mail suppressed",
