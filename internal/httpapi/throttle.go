@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/clientip"
+	"github.com/gojoser/gojoser/internal/reqbody"
 	"github.com/gojoser/gojoser/internal/reqinfo"
 	"github.com/gojoser/gojoser/internal/throttle"
 )
@@ -68,7 +69,17 @@ func uidOf(body any) string {
 func throttleRequests(l *throttle.Limiter) middleware.Middleware {
 	return func(req middleware.Request, next middleware.Next) (middleware.Response, error) {
 		rule, ok := throttled[req.OperationName]
-		if !ok || rule.inService {
+		if !ok {
+			return next(req)
+		}
+		if rule.inService {
+			// A body that does not parse never reaches the service, which counts logins; DRF
+			// would still have throttled it first. It names no account: an attempt from its IP.
+			if reqbody.Err(req.Context) != nil {
+				if _, err := l.Login(req.Context, ""); err != nil {
+					return middleware.Response{}, err
+				}
+			}
 			return next(req)
 		}
 		var subject string

@@ -129,6 +129,24 @@ func TestThrottledAnswer(t *testing.T) {
 	})
 }
 
+// TestLoginBodyThatDoesNotParse: a login whose body cannot be read is counted and throttled like any
+// other attempt from its address, before its 400.
+func TestLoginBodyThatDoesNotParse(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		e := startThrottled(t, db.NewURL(t), newStillClock(), map[string]string{"THROTTLE_RATES": rates("login_ip=2/m")})
+		for _, path := range []string{"/auth/token/login/", "/auth/jwt/create/"} {
+			if got := e.from(t, "198.51.100.1", path, `{"username":`); got.status != 400 {
+				t.Fatalf("%s: %s", path, got)
+			}
+		}
+		for _, body := range []string{`{"username":`, loginBody("alice", "guess")} {
+			if got := e.from(t, "198.51.100.1", "/auth/token/login/", body); got != throttledFor(60) {
+				t.Fatalf("%s: %s", body, got)
+			}
+		}
+	})
+}
+
 // TestEachLimitAtItsBoundary: every limit lets its N requests through and answers the next with 429,
 // counting what it says it counts and nothing else.
 func TestEachLimitAtItsBoundary(t *testing.T) {
