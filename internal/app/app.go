@@ -109,9 +109,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		if err != nil {
 			return nil, err
 		}
-		a.Limiter = throttle.New(a.DB, throttle.Options{
-			Postgres: store.IsPostgres(cfg.DatabaseURL), Secret: secret, Rates: rates, Now: opts.Now, Log: log,
-		})
+		o := throttle.Options{Postgres: store.IsPostgres(cfg.DatabaseURL), Secret: secret, Rates: rates, Now: opts.Now, Log: log}
+		if o.Postgres {
+			conn, err := store.OpenUnsynced(cfg.DatabaseURL)
+			if err != nil {
+				return nil, err
+			}
+			a.closers = append(a.closers, conn.Close)
+			o.Conn = conn
+		}
+		a.Limiter = throttle.New(a.DB, o)
 	}
 	ips, err := cfg.ClientIP()
 	if err != nil {

@@ -2,28 +2,20 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/gojoser/gojoser/gen/oas"
+	"github.com/gojoser/gojoser/internal/reqinfo"
 	"github.com/gojoser/gojoser/internal/users"
 )
 
-type siteKey struct{}
-
-// withSite remembers the request's host and scheme: Djoser builds mail links from them unless the
+// site is where the request came from: Djoser builds mail links from its host and scheme unless the
 // EMAIL_FRONTEND_* settings override them.
-func withSite(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := users.Site{Domain: r.Host, Protocol: "http"}
-		if r.TLS != nil {
-			s.Protocol = "https"
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), siteKey{}, s)))
-	})
-}
-
 func site(ctx context.Context) users.Site {
-	s, _ := ctx.Value(siteKey{}).(users.Site)
+	info := reqinfo.FromContext(ctx)
+	s := users.Site{Domain: info.Host, Protocol: "http"}
+	if info.TLS {
+		s.Protocol = "https"
+	}
 	return s
 }
 

@@ -36,13 +36,13 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	mws := []middleware.Middleware{h.bodyErrors}
+	beforeView := middleware.Middleware(h.bodyErrors)
 	if opts.Throttle != nil {
-		mws = append([]middleware.Middleware{throttleRequests(opts.Throttle)}, mws...)
+		beforeView = throttleRequests(opts.Throttle, h.bodyErrors)
 	}
 	srv, err := oas.NewServer(h, security{auth: authn},
 		oas.WithErrorHandler(errorHandler(log)),
-		oas.WithMiddleware(mws...),
+		oas.WithMiddleware(beforeView),
 		// compat answers unknown paths and methods before the generated router sees them; these are
 		// the backstop should the two ever disagree.
 		oas.WithNotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +59,7 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if ips == nil {
 		ips = &clientip.Resolver{}
 	}
-	var api http.Handler = &compat{next: withRequestInfo(ips, withSite(reqbody.Middleware(srv))), routes: table, authn: authn}
+	var api http.Handler = &compat{next: withRequestInfo(ips, reqbody.Middleware(srv)), routes: table, authn: authn}
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
 	api = docs.Mount(api, gojoser.OpenAPISpec)
 	if opts.StaticDir != "" {

@@ -65,39 +65,43 @@ func uidOf(body any) string {
 
 // throttleRequests is DRF's check_throttles: after authentication and the permission check (the
 // generated server has run the security handler), before the view reads the body, so a throttled
-// request is answered 429 whatever its body holds and costs no more than the one statement.
-func throttleRequests(l *throttle.Limiter) middleware.Middleware {
+// request is answered 429 whatever its body holds and costs no more than the one statement. It runs
+// then in the same middleware call, so that the operations it does not limit pay one map lookup.
+func throttleRequests(l *throttle.Limiter, then middleware.Middleware) middleware.Middleware {
 	return func(req middleware.Request, next middleware.Next) (middleware.Response, error) {
 		rule, ok := throttled[req.OperationName]
-		if !ok {
-			return next(req)
-		}
-		if rule.inService {
+		switch {
+		case !ok:
+		case rule.inService:
 			// A body that does not parse never reaches the service, which counts logins; DRF
-			// would still have throttled it first. It names no account: an attempt from its IP.
+			// would still have throttled it first. It names no account: a failed attempt from its IP.
 			if reqbody.Err(req.Context) != nil {
-				if _, err := l.Login(req.Context, ""); err != nil {
+				attempt, err := l.Login(req.Context, "")
+				if err == nil {
+					err = attempt.Failed(req.Context)
+				}
+				if err != nil {
 					return middleware.Response{}, err
 				}
 			}
-			return next(req)
+		default:
+			var subject string
+			if rule.subject != nil {
+				subject = rule.subject(req.Body)
+			}
+			if err := l.Take(req.Context, subject, rule.names...); err != nil {
+				return middleware.Response{}, err
+			}
 		}
-		var subject string
-		if rule.subject != nil {
-			subject = rule.subject(req.Body)
-		}
-		if err := l.Take(req.Context, subject, rule.names...); err != nil {
-			return middleware.Response{}, err
-		}
-		return next(req)
+		return then(req, next)
 	}
 }
 
-// withRequestInfo puts the client's address and user agent where services can read them
-// (internal/reqinfo) without knowing HTTP.
+// withRequestInfo puts what services may know of the request (internal/reqinfo) in its context, once:
+// the client's address, its user agent, the host it was sent to.
 func withRequestInfo(ips *clientip.Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := reqinfo.Info{IP: ips.ClientIP(r), UserAgent: r.UserAgent()}
+		info := reqinfo.Info{IP: ips.ClientIP(r), UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS != nil}
 		next.ServeHTTP(w, r.WithContext(reqinfo.NewContext(r.Context(), info)))
 	})
 }

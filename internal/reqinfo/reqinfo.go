@@ -1,6 +1,7 @@
-// Package reqinfo carries facts about the request being served, the client's address and user agent,
-// in its context, for code that must not know HTTP: throttling keys its counters by the address, and
-// audit events can record both. The HTTP adapter fills it in (internal/clientip decides the address).
+// Package reqinfo carries facts about the request being served (the client's address and user agent,
+// the host it was sent to) in its context, for code that must not know HTTP: throttling keys its
+// counters by the address, mail links name the host, and audit events can record them. The HTTP
+// adapter fills it in once per request (internal/clientip decides the address).
 package reqinfo
 
 import (
@@ -15,6 +16,10 @@ type Info struct {
 	IP netip.Addr
 	// UserAgent is the User-Agent header as sent, for records; never for decisions.
 	UserAgent string
+	// Host is the Host header and TLS whether the request came over TLS: the site Djoser builds mail
+	// links from, unless the EMAIL_FRONTEND_* settings say otherwise.
+	Host string
+	TLS  bool
 }
 
 type ctxKey struct{}

@@ -5,20 +5,18 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/internal/reqinfo"
 )
 
-// Attempt is one login attempt that the limits let through to the password check. Its buckets were
-// taken from before the check, as if it failed, so that concurrent guesses cannot all slip past a check
-// that only counts what has already failed; Succeeded gives back what a success should not cost.
+// Attempt is one login attempt that the limits let through to the password check.
 type Attempt struct {
 	l *Limiter
-	// failedIP is login_ip: given back on success, which is not a failure.
-	failedIP *key
-	// account (the cross-IP cap) and accountIP (this IP's failures for the account) are cleared on
-	// success.
-	account, accountIP *key
+	// ip (login_ip) and account (login_account_all) count failures: Failed adds to them.
+	ip, account *key
+	// accountIP (login_account) was taken before the check, as if the attempt failed, so that
+	// concurrent guesses at one account cannot all slip past a count of failures that have not
+	// happened yet; a success clears it, and the account's cap.
+	accountIP *key
 }
 
 // Login checks and counts a login attempt for account (the username as sent) from the client in ctx.
@@ -26,9 +24,12 @@ type Attempt struct {
 // the view: a throttled attempt costs one statement. Unknown accounts are counted exactly as known
 // ones, so neither the answer nor its timing tells them apart.
 //
-// Taken: login_request_ip, login_ip and login_account. Looked at only: login_account_all, which
-// Failed counts, so that one client the other limits stop cannot spend the cap that protects the
-// account from everyone (and lock its owner out).
+// Taken: login_request_ip (every attempt) and login_account. Looked at: login_ip and
+// login_account_all, which count failures once they happen (Failed). So a client that the other limits
+// stop cannot spend the cap that protects the account from everyone (and lock its owner out), and a
+// success writes nothing that all the logins from one address share, which would make them queue on
+// one row. Failures that are in flight together are counted a moment late; login_request_ip bounds how
+// many can be.
 func (l *Limiter) Login(ctx context.Context, account string) (*Attempt, error) {
 	if l == nil {
 		return nil, nil
@@ -37,93 +38,107 @@ func (l *Limiter) Login(ctx context.Context, account string) (*Attempt, error) {
 	account = accountSubject(account)
 	a := &Attempt{
 		l:         l,
-		failedIP:  l.keyFor(LoginIP, ip, ""),
+		ip:        l.keyFor(LoginIP, ip, ""),
 		account:   l.keyFor(LoginAccountAll, ip, account),
 		accountIP: l.keyFor(LoginAccount, ip, account),
 	}
-	consume := appendKey(appendKey(appendKey(nil, l.keyFor(LoginRequestIP, ip, "")), a.failedIP), a.accountIP)
-	if err := l.take(ctx, ip, consume, appendKey(nil, a.account)); err != nil {
+	consume := appendKey(appendKey(nil, l.keyFor(LoginRequestIP, ip, "")), a.accountIP)
+	if err := l.take(ctx, ip, consume, appendKey(appendKey(nil, a.ip), a.account)); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// Failed counts the failure against the account's cap (the other buckets were taken by Login).
+// Failed counts the failure against login_ip and the account's cap.
 func (a *Attempt) Failed(ctx context.Context) error {
-	if a == nil || a.account == nil {
+	if a == nil {
+		return nil
+	}
+	keys := appendKey(appendKey(nil, a.ip), a.account)
+	if len(keys) == 0 {
 		return nil
 	}
 	q := &query{}
-	q.upsert(q.big(a.l.now().UnixMicro()), a.account, "WHERE true", false)
-	if _, err := a.l.db.ExecContext(ctx, q.String(), q.args...); err != nil {
-		return fmt.Errorf("throttle: count failed login: %w", err)
+	now := q.big(a.l.now().UnixMicro())
+	if a.l.postgres {
+		// One statement: a CTE each.
+		q.printf("WITH ")
+		for i, k := range keys {
+			if i > 0 {
+				q.printf(", ")
+			}
+			q.printf("f%d AS (", i)
+			q.upsert(now, k, "WHERE true", false)
+			q.printf(")")
+		}
+		q.printf(" SELECT 1")
+		_, err := a.l.db.ExecContext(ctx, q.String(), q.args...)
+		return wrap("count failed login", err)
+	}
+	for _, k := range keys {
+		q := &query{}
+		q.upsert(q.big(a.l.now().UnixMicro()), k, "WHERE true", false)
+		if _, err := a.l.db.ExecContext(ctx, q.String(), q.args...); err != nil {
+			return wrap("count failed login", err)
+		}
 	}
 	return nil
 }
 
-// Succeeded clears the account's counters for this client and across IPs, and gives back this
-// client's failed-login unit, through db (a transaction's client, to commit with the login).
-func (a *Attempt) Succeeded(ctx context.Context, db *ent.Client) error {
-	clear, refund, by := a.SuccessArgs()
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("throttle: %s: %w", what, err)
+}
+
+// Succeeded clears the account's cap and this client's failures for it, through db (a transaction's
+// client, to commit with the login).
+func (a *Attempt) Succeeded(ctx context.Context, db Conn) error {
+	clear := a.SuccessArgs()
 	a.Cleared()
-	if len(clear) > 0 {
-		q := &query{}
-		q.printf("DELETE FROM %s WHERE %s IN (", table, colKey)
-		for i, id := range clear {
-			if i > 0 {
-				q.printf(", ")
-			}
-			q.printf("%s", q.text(id))
-		}
-		q.printf(")")
-		if _, err := db.ExecContext(ctx, q.String(), q.args...); err != nil {
-			return fmt.Errorf("throttle: clear login counters: %w", err)
-		}
+	if len(clear) == 0 {
+		return nil
 	}
-	if refund != nil {
-		q := &query{}
-		q.printf("UPDATE %[1]s SET %[2]s = %[2]s - %[3]s WHERE %[4]s = %[5]s", table, colTat, q.big(by), colKey, q.text(refund.(string)))
-		if _, err := db.ExecContext(ctx, q.String(), q.args...); err != nil {
-			return fmt.Errorf("throttle: refund login counter: %w", err)
+	q := &query{}
+	q.printf("DELETE FROM %s WHERE %s IN (", table, colKey)
+	for i, id := range clear {
+		if i > 0 {
+			q.printf(", ")
 		}
+		q.printf("%s", q.text(id))
 	}
-	return nil
+	q.printf(")")
+	_, err := db.ExecContext(ctx, q.String(), q.args...)
+	return wrap("clear login counters", err)
 }
 
 // Cleared tells the limiter that the attempt's counters were cleared (Succeeded, or a caller's
 // statement made with LoginSuccessPG): it stops remembering them as full.
 func (a *Attempt) Cleared() {
-	if a == nil {
-		return
+	if a != nil {
+		a.l.denied.forget(a.SuccessArgs())
 	}
-	clear, refund, _ := a.SuccessArgs()
-	if refund != nil {
-		clear = append(clear, refund.(string))
-	}
-	a.l.denied.forget(clear)
 }
 
-// SuccessArgs are the arguments of LoginSuccessPG: the keys to clear, the key to refund (nil for
-// none) and by how much. An attempt with no counters (nil, throttling off) clears nothing.
-func (a *Attempt) SuccessArgs() (clear []string, refund any, by int64) {
-	clear = []string{}
+// SuccessArgs is the argument of LoginSuccessPG: the keys to clear. An attempt with no counters (nil,
+// throttling off) clears nothing.
+func (a *Attempt) SuccessArgs() []string {
+	clear := []string{}
 	if a == nil {
-		return clear, nil, 0
+		return clear
 	}
 	for _, k := range []*key{a.account, a.accountIP} {
 		if k != nil {
 			clear = append(clear, k.id)
 		}
 	}
-	if a.failedIP != nil {
-		return clear, a.failedIP.id, a.failedIP.interval
-	}
-	return clear, nil, 0
+	return clear
 }
 
 // ClearAccount deletes every login counter of account (a username), from every IP: its password was
 // just reset, so guessing starts over. db may be a transaction's client.
-func (l *Limiter) ClearAccount(ctx context.Context, db *ent.Client, account string) error {
+func (l *Limiter) ClearAccount(ctx context.Context, db Conn, account string) error {
 	if l == nil {
 		return nil
 	}

@@ -118,10 +118,8 @@ func takePG(now int64, consume, peek []*key) *query {
 }
 
 // LoginSuccessPG is the part of a caller's PostgreSQL statement, to be put after a CTE of its WITH, that
-// clears a login attempt's counters when the login succeeded (Attempt.SuccessArgs gives the arguments):
-// clear is a text[] of keys to delete, refund a key and by the interval to give back to it.
-func LoginSuccessPG(clear, refund, by int) string {
-	return fmt.Sprintf(`, throttle_clear AS (DELETE FROM %[1]s WHERE %[2]s = ANY($%[4]d::text[])),
-throttle_refund AS (UPDATE %[1]s SET %[3]s = %[3]s - $%[6]d::bigint WHERE %[2]s = $%[5]d::text)`,
-		table, colKey, colTat, clear, refund, by)
+// clears a login attempt's counters when the login succeeded: clear is the number of a text[]
+// parameter, Attempt.SuccessArgs.
+func LoginSuccessPG(clear int) string {
+	return fmt.Sprintf(`, throttle_clear AS (DELETE FROM %s WHERE %s = ANY($%d::text[]))`, table, colKey, clear)
 }

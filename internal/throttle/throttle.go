@@ -29,7 +29,8 @@ import (
 
 // Limiter checks and counts requests against the configured rates.
 type Limiter struct {
-	db       *ent.Client
+	// db runs the limiter's own statements (see Options.Conn).
+	db       Conn
 	postgres bool
 	rates    Rates
 	// keyMAC keys the hashes that stand for IPs, accounts and addresses in counter keys and logs.
@@ -39,10 +40,22 @@ type Limiter struct {
 	denied denied
 }
 
+// Conn runs statements: an *ent.Client (or a transaction's) or a *sql.DB.
+type Conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Options configure a Limiter.
 type Options struct {
 	// Postgres says DB is PostgreSQL, where a take is one statement instead of a read and an upsert.
 	Postgres bool
+	// Conn, when set, runs the limiter's own statements instead of the client: on PostgreSQL a pool
+	// whose commits do not wait for the disk (store.OpenUnsynced). Every login from one address
+	// takes from that address's counters, which stay locked until the statement commits; waiting
+	// for an fsync there made a 128-connection login storm from one address a third slower. A crash
+	// may lose the last moment's counts, which a limit can afford.
+	Conn Conn
 	// Secret keys the hashes of counter keys: a leaked table or log names no address without it.
 	Secret []byte
 	Rates  Rates
@@ -52,6 +65,10 @@ type Options struct {
 
 // New returns a Limiter on db.
 func New(db *ent.Client, o Options) *Limiter {
+	var conn Conn = db
+	if o.Conn != nil {
+		conn = o.Conn
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -63,7 +80,7 @@ func New(db *ent.Client, o Options) *Limiter {
 	}
 	m := hmac.New(sha256.New, o.Secret)
 	m.Write([]byte("gojoser throttle keys"))
-	return &Limiter{db: db, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log}
+	return &Limiter{db: conn, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log}
 }
 
 // key is one counter: a limit and whom it counts.

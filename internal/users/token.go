@@ -82,9 +82,8 @@ var errUserGone = errors.New("user deleted during login")
 func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string, attempt *throttle.Attempt) (string, error) {
 	if s.postgres {
 		key, digest := tokens.NewKey()
-		clear, refund, by := attempt.SuccessArgs()
 		res, err := s.db.ExecContext(ctx, loginPG, s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
-			digest, s.expiry(), label, clear, refund, by)
+			digest, s.expiry(), label, attempt.SuccessArgs())
 		if err != nil {
 			return "", fmt.Errorf("record login: %w", err)
 		}
@@ -120,14 +119,14 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string,
 // (BEGIN, UPDATE, INSERT, COMMIT). In a login storm on two shared cores those round trips were the
 // database's CPU that kept login furthest below the raw argon2id rate (bench/README.md, "Results of 2026-11-23").
 // The tests run every login flow on PostgreSQL too. $1 now, $2 new hash or NULL, $3 user id,
-// $4 digest, $5 expiry or NULL, $6 label, $7-$9 what clears the login's throttle counters
+// $4 digest, $5 expiry or NULL, $6 label, $7 the login's throttle counters to clear
 // (throttle.LoginSuccessPG).
 var loginPG = fmt.Sprintf(`WITH u AS (
 	UPDATE %[1]s SET %[2]s = $1, %[3]s = %[3]s + 1, %[4]s = COALESCE($2, %[4]s) WHERE %[5]s = $3 RETURNING %[5]s)%[12]s
 INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %[5]s FROM u`,
 	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
 	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID,
-	throttle.LoginSuccessPG(7, 8, 9))
+	throttle.LoginSuccessPG(7))
 
 // authenticate checks a username and password. It returns a nil user, with no error, when the user is
 // unknown or inactive or the password wrong, after the same amount of hashing in every case and with
