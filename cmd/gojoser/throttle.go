@@ -53,7 +53,7 @@ func throttleCmd(withApp appRunner) *cobra.Command {
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "clear <username|ip>",
-		Short: "Delete the counters, lifting every limit on them at once",
+		Short: "Delete the counters, lifting every limit on them (a running server may refuse for a second more)",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			s, err := throttleSubject(cmd, a, args[0])

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gojoser/gojoser/internal/apitest"
 	"github.com/gojoser/gojoser/internal/app"
@@ -19,7 +20,9 @@ func TestThrottleCommand(t *testing.T) {
 			"THROTTLE": "true", "TRUSTED_PROXIES": "127.0.0.1", "THROTTLE_RATES": "login_account=2/5m",
 			"SECRET_KEY": "cli-test-secret-key-cli-test-secret-key",
 		}
-		srv := apitest.StartOn(t, url, settings, app.Options{})
+		// The server's clock is the real time, moved on by hand below.
+		clock := apitest.NewClock(time.Now())
+		srv := apitest.StartOn(t, url, settings, app.Options{Now: clock.Now})
 		srv.Register(t, "alice", "alice@example.com", "s3cure-Passw0rd!")
 		login := func(password string) int {
 			res, _ := srv.Do(t, http.MethodPost, "/auth/token/login/", "application/json",
@@ -61,6 +64,11 @@ func TestThrottleCommand(t *testing.T) {
 		if got := run("throttle", "clear", "alice"); got != "cleared 2 counter(s)\n" {
 			t.Fatalf("clear: %q", got)
 		}
+		// The server remembers a full counter for a second before it asks the database again.
+		if got := login("s3cure-Passw0rd!"); got != 429 {
+			t.Fatalf("within the second: %d", got)
+		}
+		clock.Add(time.Second)
 		if got := login("s3cure-Passw0rd!"); got != 200 {
 			t.Fatalf("after clear: %d", got)
 		}
