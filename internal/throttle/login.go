@@ -75,14 +75,16 @@ func (a *Attempt) Failed(ctx context.Context) error {
 		_, err := a.l.db.ExecContext(ctx, q.String(), q.args...)
 		return wrap("count failed login", err)
 	}
-	for _, k := range keys {
-		q := &query{}
-		q.upsert(q.big(a.l.now().UnixMicro()), k, "WHERE true", false)
-		if _, err := a.l.db.ExecContext(ctx, q.String(), q.args...); err != nil {
-			return wrap("count failed login", err)
+	return wrap("count failed login", a.l.sqliteWrite(ctx, func(db Conn) error {
+		for _, k := range keys {
+			q := &query{}
+			q.upsert(q.big(a.l.now().UnixMicro()), k, "WHERE true", false)
+			if _, err := db.ExecContext(ctx, q.String(), q.args...); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	}))
 }
 
 func wrap(what string, err error) error {

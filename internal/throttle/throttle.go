@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
@@ -29,8 +30,10 @@ import (
 
 // Limiter checks and counts requests against the configured rates.
 type Limiter struct {
-	// db runs the limiter's own statements (see Options.Conn).
+	// db runs the limiter's own statements (see Options.Conn); client is the Ent client, for
+	// transactions on SQLite.
 	db       Conn
+	client   *ent.Client
 	postgres bool
 	rates    Rates
 	// keyMAC keys the hashes that stand for IPs, accounts and addresses in counter keys and logs.
@@ -38,6 +41,11 @@ type Limiter struct {
 	now    func() time.Time
 	log    *slog.Logger
 	denied denied
+	// sqliteWrites queues the limiter's own writes on SQLite, which has one writer at a time: a
+	// write that finds the database locked sleeps 1, 2, 5, ... up to 100 ms between tries
+	// (busy_timeout), and in a 128-connection login storm, whose every request writes its counters
+	// before the hash, such sleeps left the server idle. Waiting here costs nothing.
+	sqliteWrites sync.Mutex
 }
 
 // Conn runs statements: an *ent.Client (or a transaction's) or a *sql.DB.
@@ -80,7 +88,7 @@ func New(db *ent.Client, o Options) *Limiter {
 	}
 	m := hmac.New(sha256.New, o.Secret)
 	m.Write([]byte("gojoser throttle keys"))
-	return &Limiter{db: conn, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log}
+	return &Limiter{db: conn, client: db, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log}
 }
 
 // key is one counter: a limit and whom it counts.
@@ -291,24 +299,46 @@ func (l *Limiter) takeSQLite(ctx context.Context, now int64, consume, peek []*ke
 		}
 	}
 	taken := map[string]bool{}
-	for _, k := range consume {
-		q := &query{}
-		q.upsert(q.big(now), k, "WHERE true", true)
-		var id string
-		switch err := l.queryRow(ctx, q, &id); {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return nil, nil, err
-		default:
-			taken[id] = true
+	err = l.sqliteWrite(ctx, func(db Conn) error {
+		for _, k := range consume {
+			q := &query{}
+			q.upsert(q.big(now), k, "WHERE true", true)
+			var id string
+			switch err := queryRow(ctx, db, q, &id); {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			default:
+				taken[id] = true
+			}
 		}
+		return nil
+	})
+	return rows, taken, err
+}
+
+// sqliteWrite runs fn in one transaction on SQLite, queued behind the limiter's other writes (see
+// sqliteWrites): one acquisition of the database's write lock for all of a request's counters.
+func (l *Limiter) sqliteWrite(ctx context.Context, fn func(db Conn) error) error {
+	l.sqliteWrites.Lock()
+	defer l.sqliteWrites.Unlock()
+	tx, err := l.client.Tx(ctx)
+	if err != nil {
+		return err
 	}
-	return rows, taken, nil
+	if err := fn(tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
 }
 
 // queryRow runs q and scans its first row into dest; sql.ErrNoRows when it has none.
 func (l *Limiter) queryRow(ctx context.Context, q *query, dest ...any) error {
-	rows, err := l.db.QueryContext(ctx, q.String(), q.args...)
+	return queryRow(ctx, l.db, q, dest...)
+}
+
+func queryRow(ctx context.Context, db Conn, q *query, dest ...any) error {
+	rows, err := db.QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
 		return err
 	}
