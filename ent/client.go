@@ -22,6 +22,7 @@ import (
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/socialstate"
+	"github.com/gojoser/gojoser/ent/throttle"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 
@@ -47,6 +48,8 @@ type Client struct {
 	Role *RoleClient
 	// SocialState is the client for interacting with the SocialState builders.
 	SocialState *SocialStateClient
+	// Throttle is the client for interacting with the Throttle builders.
+	Throttle *ThrottleClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -69,6 +72,7 @@ func (c *Client) init() {
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Role = NewRoleClient(c.config)
 	c.SocialState = NewSocialStateClient(c.config)
+	c.Throttle = NewThrottleClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -170,6 +174,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		RefreshToken:     NewRefreshTokenClient(cfg),
 		Role:             NewRoleClient(cfg),
 		SocialState:      NewSocialStateClient(cfg),
+		Throttle:         NewThrottleClient(cfg),
 		Token:            NewTokenClient(cfg),
 		User:             NewUserClient(cfg),
 	}, nil
@@ -198,6 +203,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		RefreshToken:     NewRefreshTokenClient(cfg),
 		Role:             NewRoleClient(cfg),
 		SocialState:      NewSocialStateClient(cfg),
+		Throttle:         NewThrottleClient(cfg),
 		Token:            NewTokenClient(cfg),
 		User:             NewUserClient(cfg),
 	}, nil
@@ -230,7 +236,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
-		c.SocialState, c.Token, c.User,
+		c.SocialState, c.Throttle, c.Token, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -241,7 +247,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.DjangoImportUser, c.Identity, c.Meta, c.OutboxMessage, c.RefreshToken, c.Role,
-		c.SocialState, c.Token, c.User,
+		c.SocialState, c.Throttle, c.Token, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -264,6 +270,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Role.mutate(ctx, m)
 	case *SocialStateMutation:
 		return c.SocialState.mutate(ctx, m)
+	case *ThrottleMutation:
+		return c.Throttle.mutate(ctx, m)
 	case *TokenMutation:
 		return c.Token.mutate(ctx, m)
 	case *UserMutation:
@@ -1252,6 +1260,139 @@ func (c *SocialStateClient) mutate(ctx context.Context, m *SocialStateMutation) 
 	}
 }
 
+// ThrottleClient is a client for the Throttle schema.
+type ThrottleClient struct {
+	config
+}
+
+// NewThrottleClient returns a client for the Throttle from the given config.
+func NewThrottleClient(c config) *ThrottleClient {
+	return &ThrottleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `throttle.Hooks(f(g(h())))`.
+func (c *ThrottleClient) Use(hooks ...Hook) {
+	c.hooks.Throttle = append(c.hooks.Throttle, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `throttle.Intercept(f(g(h())))`.
+func (c *ThrottleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Throttle = append(c.inters.Throttle, interceptors...)
+}
+
+// Create returns a builder for creating a Throttle entity.
+func (c *ThrottleClient) Create() *ThrottleCreate {
+	mutation := newThrottleMutation(c.config, OpCreate)
+	return &ThrottleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Throttle entities.
+func (c *ThrottleClient) CreateBulk(builders ...*ThrottleCreate) *ThrottleCreateBulk {
+	return &ThrottleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ThrottleClient) MapCreateBulk(slice any, setFunc func(*ThrottleCreate, int)) *ThrottleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ThrottleCreateBulk{err: fmt.Errorf("calling to ThrottleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ThrottleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ThrottleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Throttle.
+func (c *ThrottleClient) Update() *ThrottleUpdate {
+	mutation := newThrottleMutation(c.config, OpUpdate)
+	return &ThrottleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ThrottleClient) UpdateOne(_m *Throttle) *ThrottleUpdateOne {
+	mutation := newThrottleMutation(c.config, OpUpdateOne, withThrottle(_m))
+	return &ThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ThrottleClient) UpdateOneID(id string) *ThrottleUpdateOne {
+	mutation := newThrottleMutation(c.config, OpUpdateOne, withThrottleID(id))
+	return &ThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Throttle.
+func (c *ThrottleClient) Delete() *ThrottleDelete {
+	mutation := newThrottleMutation(c.config, OpDelete)
+	return &ThrottleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ThrottleClient) DeleteOne(_m *Throttle) *ThrottleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ThrottleClient) DeleteOneID(id string) *ThrottleDeleteOne {
+	builder := c.Delete().Where(throttle.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ThrottleDeleteOne{builder}
+}
+
+// Query returns a query builder for Throttle.
+func (c *ThrottleClient) Query() *ThrottleQuery {
+	return &ThrottleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeThrottle},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Throttle entity by its id.
+func (c *ThrottleClient) Get(ctx context.Context, id string) (*Throttle, error) {
+	return c.Query().Where(throttle.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ThrottleClient) GetX(ctx context.Context, id string) *Throttle {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ThrottleClient) Hooks() []Hook {
+	return c.hooks.Throttle
+}
+
+// Interceptors returns the client interceptors.
+func (c *ThrottleClient) Interceptors() []Interceptor {
+	return c.inters.Throttle
+}
+
+func (c *ThrottleClient) mutate(ctx context.Context, m *ThrottleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ThrottleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ThrottleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ThrottleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Throttle mutation op: %q", m.Op())
+	}
+}
+
 // TokenClient is a client for the Token schema.
 type TokenClient struct {
 	config
@@ -1602,11 +1743,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
-		SocialState, Token, User []ent.Hook
+		SocialState, Throttle, Token, User []ent.Hook
 	}
 	inters struct {
 		DjangoImportUser, Identity, Meta, OutboxMessage, RefreshToken, Role,
-		SocialState, Token, User []ent.Interceptor
+		SocialState, Throttle, Token, User []ent.Interceptor
 	}
 )
 

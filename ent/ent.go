@@ -19,6 +19,7 @@ import (
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/socialstate"
+	"github.com/gojoser/gojoser/ent/throttle"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			refreshtoken.Table:     refreshtoken.ValidColumn,
 			role.Table:             role.ValidColumn,
 			socialstate.Table:      socialstate.ValidColumn,
+			throttle.Table:         throttle.ValidColumn,
 			token.Table:            token.ValidColumn,
 			user.Table:             user.ValidColumn,
 		})

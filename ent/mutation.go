@@ -19,6 +19,7 @@ import (
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/socialstate"
+	"github.com/gojoser/gojoser/ent/throttle"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -39,6 +40,7 @@ const (
 	TypeRefreshToken     = "RefreshToken"
 	TypeRole             = "Role"
 	TypeSocialState      = "SocialState"
+	TypeThrottle         = "Throttle"
 	TypeToken            = "Token"
 	TypeUser             = "User"
 )
@@ -4006,6 +4008,635 @@ func (m *SocialStateMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SocialStateMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown SocialState edge %s", name)
+}
+
+// ThrottleMutation represents an operation that mutates the Throttle nodes in the graph.
+type ThrottleMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tat           *int64
+	addtat        *int64
+	streak        *int
+	addstreak     *int
+	denied        *int
+	adddenied     *int
+	expires       *int64
+	addexpires    *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Throttle, error)
+	predicates    []predicate.Throttle
+}
+
+var _ ent.Mutation = (*ThrottleMutation)(nil)
+
+// throttleOption allows management of the mutation configuration using functional options.
+type throttleOption func(*ThrottleMutation)
+
+// newThrottleMutation creates new mutation for the Throttle entity.
+func newThrottleMutation(c config, op Op, opts ...throttleOption) *ThrottleMutation {
+	m := &ThrottleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeThrottle,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withThrottleID sets the ID field of the mutation.
+func withThrottleID(id string) throttleOption {
+	return func(m *ThrottleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Throttle
+		)
+		m.oldValue = func(ctx context.Context) (*Throttle, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Throttle.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withThrottle sets the old Throttle of the mutation.
+func withThrottle(node *Throttle) throttleOption {
+	return func(m *ThrottleMutation) {
+		m.oldValue = func(context.Context) (*Throttle, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ThrottleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ThrottleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Throttle entities.
+func (m *ThrottleMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ThrottleMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ThrottleMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Throttle.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTat sets the "tat" field.
+func (m *ThrottleMutation) SetTat(i int64) {
+	m.tat = &i
+	m.addtat = nil
+}
+
+// Tat returns the value of the "tat" field in the mutation.
+func (m *ThrottleMutation) Tat() (r int64, exists bool) {
+	v := m.tat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTat returns the old "tat" field's value of the Throttle entity.
+// If the Throttle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleMutation) OldTat(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTat: %w", err)
+	}
+	return oldValue.Tat, nil
+}
+
+// AddTat adds i to the "tat" field.
+func (m *ThrottleMutation) AddTat(i int64) {
+	if m.addtat != nil {
+		*m.addtat += i
+	} else {
+		m.addtat = &i
+	}
+}
+
+// AddedTat returns the value that was added to the "tat" field in this mutation.
+func (m *ThrottleMutation) AddedTat() (r int64, exists bool) {
+	v := m.addtat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTat resets all changes to the "tat" field.
+func (m *ThrottleMutation) ResetTat() {
+	m.tat = nil
+	m.addtat = nil
+}
+
+// SetStreak sets the "streak" field.
+func (m *ThrottleMutation) SetStreak(i int) {
+	m.streak = &i
+	m.addstreak = nil
+}
+
+// Streak returns the value of the "streak" field in the mutation.
+func (m *ThrottleMutation) Streak() (r int, exists bool) {
+	v := m.streak
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStreak returns the old "streak" field's value of the Throttle entity.
+// If the Throttle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleMutation) OldStreak(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStreak is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStreak requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStreak: %w", err)
+	}
+	return oldValue.Streak, nil
+}
+
+// AddStreak adds i to the "streak" field.
+func (m *ThrottleMutation) AddStreak(i int) {
+	if m.addstreak != nil {
+		*m.addstreak += i
+	} else {
+		m.addstreak = &i
+	}
+}
+
+// AddedStreak returns the value that was added to the "streak" field in this mutation.
+func (m *ThrottleMutation) AddedStreak() (r int, exists bool) {
+	v := m.addstreak
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStreak resets all changes to the "streak" field.
+func (m *ThrottleMutation) ResetStreak() {
+	m.streak = nil
+	m.addstreak = nil
+}
+
+// SetDenied sets the "denied" field.
+func (m *ThrottleMutation) SetDenied(i int) {
+	m.denied = &i
+	m.adddenied = nil
+}
+
+// Denied returns the value of the "denied" field in the mutation.
+func (m *ThrottleMutation) Denied() (r int, exists bool) {
+	v := m.denied
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDenied returns the old "denied" field's value of the Throttle entity.
+// If the Throttle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleMutation) OldDenied(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDenied is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDenied requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDenied: %w", err)
+	}
+	return oldValue.Denied, nil
+}
+
+// AddDenied adds i to the "denied" field.
+func (m *ThrottleMutation) AddDenied(i int) {
+	if m.adddenied != nil {
+		*m.adddenied += i
+	} else {
+		m.adddenied = &i
+	}
+}
+
+// AddedDenied returns the value that was added to the "denied" field in this mutation.
+func (m *ThrottleMutation) AddedDenied() (r int, exists bool) {
+	v := m.adddenied
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDenied resets all changes to the "denied" field.
+func (m *ThrottleMutation) ResetDenied() {
+	m.denied = nil
+	m.adddenied = nil
+}
+
+// SetExpires sets the "expires" field.
+func (m *ThrottleMutation) SetExpires(i int64) {
+	m.expires = &i
+	m.addexpires = nil
+}
+
+// Expires returns the value of the "expires" field in the mutation.
+func (m *ThrottleMutation) Expires() (r int64, exists bool) {
+	v := m.expires
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpires returns the old "expires" field's value of the Throttle entity.
+// If the Throttle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleMutation) OldExpires(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpires is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpires requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpires: %w", err)
+	}
+	return oldValue.Expires, nil
+}
+
+// AddExpires adds i to the "expires" field.
+func (m *ThrottleMutation) AddExpires(i int64) {
+	if m.addexpires != nil {
+		*m.addexpires += i
+	} else {
+		m.addexpires = &i
+	}
+}
+
+// AddedExpires returns the value that was added to the "expires" field in this mutation.
+func (m *ThrottleMutation) AddedExpires() (r int64, exists bool) {
+	v := m.addexpires
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExpires resets all changes to the "expires" field.
+func (m *ThrottleMutation) ResetExpires() {
+	m.expires = nil
+	m.addexpires = nil
+}
+
+// Where appends a list predicates to the ThrottleMutation builder.
+func (m *ThrottleMutation) Where(ps ...predicate.Throttle) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ThrottleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ThrottleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Throttle, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ThrottleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ThrottleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Throttle).
+func (m *ThrottleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ThrottleMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tat != nil {
+		fields = append(fields, throttle.FieldTat)
+	}
+	if m.streak != nil {
+		fields = append(fields, throttle.FieldStreak)
+	}
+	if m.denied != nil {
+		fields = append(fields, throttle.FieldDenied)
+	}
+	if m.expires != nil {
+		fields = append(fields, throttle.FieldExpires)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ThrottleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case throttle.FieldTat:
+		return m.Tat()
+	case throttle.FieldStreak:
+		return m.Streak()
+	case throttle.FieldDenied:
+		return m.Denied()
+	case throttle.FieldExpires:
+		return m.Expires()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ThrottleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case throttle.FieldTat:
+		return m.OldTat(ctx)
+	case throttle.FieldStreak:
+		return m.OldStreak(ctx)
+	case throttle.FieldDenied:
+		return m.OldDenied(ctx)
+	case throttle.FieldExpires:
+		return m.OldExpires(ctx)
+	}
+	return nil, fmt.Errorf("unknown Throttle field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThrottleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case throttle.FieldTat:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTat(v)
+		return nil
+	case throttle.FieldStreak:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStreak(v)
+		return nil
+	case throttle.FieldDenied:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDenied(v)
+		return nil
+	case throttle.FieldExpires:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpires(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Throttle field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ThrottleMutation) AddedFields() []string {
+	var fields []string
+	if m.addtat != nil {
+		fields = append(fields, throttle.FieldTat)
+	}
+	if m.addstreak != nil {
+		fields = append(fields, throttle.FieldStreak)
+	}
+	if m.adddenied != nil {
+		fields = append(fields, throttle.FieldDenied)
+	}
+	if m.addexpires != nil {
+		fields = append(fields, throttle.FieldExpires)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ThrottleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case throttle.FieldTat:
+		return m.AddedTat()
+	case throttle.FieldStreak:
+		return m.AddedStreak()
+	case throttle.FieldDenied:
+		return m.AddedDenied()
+	case throttle.FieldExpires:
+		return m.AddedExpires()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThrottleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case throttle.FieldTat:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTat(v)
+		return nil
+	case throttle.FieldStreak:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStreak(v)
+		return nil
+	case throttle.FieldDenied:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDenied(v)
+		return nil
+	case throttle.FieldExpires:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpires(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Throttle numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ThrottleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ThrottleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ThrottleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Throttle nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ThrottleMutation) ResetField(name string) error {
+	switch name {
+	case throttle.FieldTat:
+		m.ResetTat()
+		return nil
+	case throttle.FieldStreak:
+		m.ResetStreak()
+		return nil
+	case throttle.FieldDenied:
+		m.ResetDenied()
+		return nil
+	case throttle.FieldExpires:
+		m.ResetExpires()
+		return nil
+	}
+	return fmt.Errorf("unknown Throttle field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ThrottleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ThrottleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ThrottleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ThrottleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ThrottleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ThrottleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ThrottleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Throttle unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ThrottleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Throttle edge %s", name)
 }
 
 // TokenMutation represents an operation that mutates the Token nodes in the graph.

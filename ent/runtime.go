@@ -12,6 +12,7 @@ import (
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/schema"
 	"github.com/gojoser/gojoser/ent/socialstate"
+	"github.com/gojoser/gojoser/ent/throttle"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
 )
@@ -158,6 +159,34 @@ func init() {
 		return func(key string) error {
 			for _, fn := range fns {
 				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	throttleFields := schema.Throttle{}.Fields()
+	_ = throttleFields
+	// throttleDescStreak is the schema descriptor for streak field.
+	throttleDescStreak := throttleFields[2].Descriptor()
+	// throttle.DefaultStreak holds the default value on creation for the streak field.
+	throttle.DefaultStreak = throttleDescStreak.Default.(int)
+	// throttleDescDenied is the schema descriptor for denied field.
+	throttleDescDenied := throttleFields[3].Descriptor()
+	// throttle.DefaultDenied holds the default value on creation for the denied field.
+	throttle.DefaultDenied = throttleDescDenied.Default.(int)
+	// throttleDescID is the schema descriptor for id field.
+	throttleDescID := throttleFields[0].Descriptor()
+	// throttle.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	throttle.IDValidator = func() func(string) error {
+		validators := throttleDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
 					return err
 				}
 			}

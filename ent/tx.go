@@ -28,6 +28,8 @@ type Tx struct {
 	Role *RoleClient
 	// SocialState is the client for interacting with the SocialState builders.
 	SocialState *SocialStateClient
+	// Throttle is the client for interacting with the Throttle builders.
+	Throttle *ThrottleClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -170,6 +172,7 @@ func (tx *Tx) init() {
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
 	tx.SocialState = NewSocialStateClient(tx.config)
+	tx.Throttle = NewThrottleClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

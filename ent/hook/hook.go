@@ -93,6 +93,18 @@ func (f SocialStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SocialStateMutation", m)
 }
 
+// The ThrottleFunc type is an adapter to allow the use of ordinary
+// function as Throttle mutator.
+type ThrottleFunc func(context.Context, *ent.ThrottleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ThrottleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ThrottleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ThrottleMutation", m)
+}
+
 // The TokenFunc type is an adapter to allow the use of ordinary
 // function as Token mutator.
 type TokenFunc func(context.Context, *ent.TokenMutation) (ent.Value, error)

@@ -169,6 +169,27 @@ var (
 			},
 		},
 	}
+	// ThrottlesColumns holds the columns for the "throttles" table.
+	ThrottlesColumns = []*schema.Column{
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "tat", Type: field.TypeInt64},
+		{Name: "streak", Type: field.TypeInt, Default: 0},
+		{Name: "denied", Type: field.TypeInt, Default: 0},
+		{Name: "expires", Type: field.TypeInt64},
+	}
+	// ThrottlesTable holds the schema information for the "throttles" table.
+	ThrottlesTable = &schema.Table{
+		Name:       "throttles",
+		Columns:    ThrottlesColumns,
+		PrimaryKey: []*schema.Column{ThrottlesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "throttle_expires",
+				Unique:  false,
+				Columns: []*schema.Column{ThrottlesColumns[4]},
+			},
+		},
+	}
 	// TokensColumns holds the columns for the "tokens" table.
 	TokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -268,6 +289,7 @@ var (
 		RefreshTokensTable,
 		RolesTable,
 		SocialStatesTable,
+		ThrottlesTable,
 		TokensTable,
 		UsersTable,
 		UserRolesTable,

@@ -27,6 +27,9 @@ type Role func(*sql.Selector)
 // SocialState is the predicate function for socialstate builders.
 type SocialState func(*sql.Selector)
 
+// Throttle is the predicate function for throttle builders.
+type Throttle func(*sql.Selector)
+
 // Token is the predicate function for token builders.
 type Token func(*sql.Selector)
 

@@ -1287,6 +1287,46 @@ type SocialLoginUnsupportedMediaType ErrorDetail
 
 func (*SocialLoginUnsupportedMediaType) socialLoginRes() {}
 
+// ThrottledHeaders wraps ErrorDetail with response headers.
+type ThrottledHeaders struct {
+	RetryAfter int
+	Response   ErrorDetail
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *ThrottledHeaders) GetRetryAfter() int {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *ThrottledHeaders) GetResponse() ErrorDetail {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *ThrottledHeaders) SetRetryAfter(val int) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *ThrottledHeaders) SetResponse(val ErrorDetail) {
+	s.Response = val
+}
+
+func (*ThrottledHeaders) activateUserRes()         {}
+func (*ThrottledHeaders) confirmEmailChangeRes()   {}
+func (*ThrottledHeaders) createUserRes()           {}
+func (*ThrottledHeaders) jwtBlacklistRes()         {}
+func (*ThrottledHeaders) jwtCreateRes()            {}
+func (*ThrottledHeaders) jwtRefreshRes()           {}
+func (*ThrottledHeaders) jwtVerifyRes()            {}
+func (*ThrottledHeaders) resendActivationRes()     {}
+func (*ThrottledHeaders) resetPasswordConfirmRes() {}
+func (*ThrottledHeaders) resetPasswordRes()        {}
+func (*ThrottledHeaders) resetUsernameConfirmRes() {}
+func (*ThrottledHeaders) resetUsernameRes()        {}
+func (*ThrottledHeaders) tokenLoginRes()           {}
+
 type TokenAuth struct {
 	APIKey string
 	Roles  []string

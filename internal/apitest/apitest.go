@@ -167,7 +167,8 @@ func StartLogged(t testing.TB, db DB, settings map[string]string, w io.Writer) (
 	return startWith(t, cfg, log, app.Options{}), flush
 }
 
-// testConfig is the configuration of a test server (see Environ).
+// testConfig is the configuration of a test server (see Environ): throttling is off there, so that
+// suites may send one endpoint many requests from one address (the throttling tests turn it on).
 func testConfig(t testing.TB, databaseURL string, settings map[string]string) config.Config {
 	t.Helper()
 	cfg, err := config.FromMap(Environ(databaseURL, settings))
@@ -185,6 +186,7 @@ func Environ(databaseURL string, settings map[string]string) map[string]string {
 		"GOJOSER_ARGON2_MEMORY_KIB": "1024",
 		"GOJOSER_ARGON2_TIME":       "1",
 		"GOJOSER_SECRET_KEY":        "test-secret-key-test-secret-key-test-secret",
+		"GOJOSER_THROTTLE":          "false",
 	}
 	for k, v := range settings {
 		env[config.Prefix+k] = v

@@ -33,6 +33,7 @@ import (
 	"github.com/gojoser/gojoser/internal/retention"
 	"github.com/gojoser/gojoser/internal/social"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/users"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
@@ -55,8 +56,10 @@ type App struct {
 	Health    *health.Checker
 	Retention *retention.Janitor
 	ops
-	pool    *sql.DB // behind DB
-	hasher  *password.Hasher
+	pool   *sql.DB // behind DB
+	hasher *password.Hasher
+	// Limiter is the abuse protection; nil with GOJOSER_THROTTLE=false.
+	Limiter *throttle.Limiter
 	closers []func() error
 }
 
@@ -134,6 +137,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
+	if cfg.Throttle {
+		rates, err := cfg.Rates()
+		if err != nil {
+			return nil, err
+		}
+		o := throttle.Options{Postgres: store.IsPostgres(cfg.DatabaseURL), Secret: secret, Rates: rates, Now: opts.Now, Log: log,
+			Refused: a.Metrics.Throttled}
+		if o.Postgres {
+			conn, err := store.OpenUnsynced(cfg.DatabaseURL)
+			if err != nil {
+				return nil, err
+			}
+			a.closers = append(a.closers, conn.Close)
+			o.Conn = conn
+		}
+		a.Limiter = throttle.New(a.DB, o)
+	}
+	ips, err := cfg.ClientIP()
+	if err != nil {
+		return nil, err
+	}
 	linkGen := links.New(secret, opts.Now)
 	mailer := users.NewMailer(a.DB, linkGen, opts.Now, renderer, sender, users.MailSettings{
 		From:          cfg.DefaultFromEmail,
@@ -157,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Users = users.NewService(users.Deps{
 		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: a.hasher,
-		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify, Logins: logins,
+		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify, Logins: logins, Limiter: a.Limiter,
 	}, settings(cfg, loginField))
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
@@ -165,7 +189,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	h, err := httpapi.New(httpapi.NewHandler(a.Users, jwtm.JWKS()), a.Auth, log,
 		httpapi.Options{AccessLog: cfg.AccessLog, StaticDir: cfg.StaticDir, Requests: a.requestObserver(),
-			Cookies: cookieOptions(cfg), Social: socialOptions(cfg, a.DB, secret, opts.Now, log)})
+			Cookies: cookieOptions(cfg), Social: socialOptions(cfg, a.DB, secret, opts.Now, log),
+			ClientIP: ips, Throttle: a.Limiter})
 	if err != nil {
 		return nil, fmt.Errorf("build server: %w", err)
 	}
@@ -317,7 +342,8 @@ type job struct {
 }
 
 // jobs are the background work every serving node runs: the outbox worker, the auth cache's listener
-// (PostgreSQL), warm-up and refresher, the batched writes of token use, and retention.
+// (PostgreSQL), warm-up and refresher, the batched writes of token use, retention, and the cleanup of
+// expired throttle counters.
 func (a *App) jobs() []job {
 	jobs := []job{
 		{run: a.Outbox.Run},
@@ -330,6 +356,9 @@ func (a *App) jobs() []job {
 	}
 	if every := a.Config.CleanupInterval; every > 0 {
 		jobs = append(jobs, job{run: func(ctx context.Context) { a.Retention.Run(ctx, every) }})
+	}
+	if a.Limiter != nil {
+		jobs = append(jobs, job{run: func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) }})
 	}
 	return jobs
 }

@@ -107,3 +107,19 @@ func TestMetricsOffByDefault(t *testing.T) {
 		t.Fatal("metrics are on without GOJOSER_METRICS_ADDR")
 	}
 }
+
+// TestThrottledAnswersAreCounted: every refusal counts once per spent limit, named by the limit.
+func TestThrottledAnswersAreCounted(t *testing.T) {
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		s := apitest.Start(t, db, map[string]string{"METRICS_ADDR": "127.0.0.1:0", "THROTTLE": "true", "THROTTLE_RATES": "signup_ip=2/h"})
+		before := scrapeMetrics(t, s)
+		for i := range 4 {
+			s.Do(t, "POST", "/auth/users/", "application/json", jsonBody(map[string]string{"username": fmt.Sprint("u", i), "password": pw}), nil)
+		}
+		after := scrapeMetrics(t, s)
+		sample := `gojoser_throttled_total{scope="signup_ip"}`
+		if d := after[sample] - before[sample]; d != 2 {
+			t.Errorf("%s moved by %v, want 2 (4 registrations, 2 allowed)", sample, d)
+		}
+	})
+}

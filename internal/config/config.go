@@ -16,8 +16,10 @@ import (
 	"github.com/agext/levenshtein"
 	"github.com/caarlos0/env/v11"
 
+	"github.com/gojoser/gojoser/internal/clientip"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/store/dburl"
+	"github.com/gojoser/gojoser/internal/throttle"
 )
 
 // Config is every setting. README lists each variable; keep the two in step.
@@ -110,6 +112,15 @@ type Config struct {
 	EmailTimeout      time.Duration `env:"EMAIL_TIMEOUT" envDefault:"15s"`
 	EmailTemplatesDir string        `env:"EMAIL_TEMPLATES_DIR"`
 	EmailMaxAttempts  int           `env:"EMAIL_MAX_ATTEMPTS" envDefault:"10"`
+
+	// Abuse protection (internal/throttle): request limits, login lockout and mail caps, on by default.
+	// ThrottleRates overrides single limits ("login_ip=20/m,mail_address=5/h"); README lists them all.
+	Throttle      bool   `env:"THROTTLE" envDefault:"true"`
+	ThrottleRates string `env:"THROTTLE_RATES"`
+	// TrustedProxies (CIDRs or addresses) are the reverse proxies whose TrustedProxyHeader names the
+	// client; from any other peer the header is ignored. Empty: the socket address is the client.
+	TrustedProxies     []string `env:"TRUSTED_PROXIES" envSeparator:","`
+	TrustedProxyHeader string   `env:"TRUSTED_PROXY_HEADER" envDefault:"X-Forwarded-For"`
 
 	// argon2id cost. Defaults follow OWASP's recommendation (m=19 MiB, t=2, p=1).
 	Argon2MemoryKiB uint32 `env:"ARGON2_MEMORY_KIB" envDefault:"19456"`
@@ -281,6 +292,12 @@ func (c Config) Validate() error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		errs = append(errs, fmt.Errorf("GOJOSER_METRICS_ADDR must differ from GOJOSER_ADDR (metrics have a listener of their own), got %q", c.MetricsAddr))
 	}
+	if _, err := c.Rates(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.ClientIP(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
@@ -353,6 +370,21 @@ var otherTools = map[string]bool{"GOJOSER_SUPERUSER_PASSWORD": true}
 func (c Config) PasswordParams() password.Params {
 	d := password.DefaultParams()
 	return password.Params{MemoryKiB: c.Argon2MemoryKiB, Time: c.Argon2Time, Threads: c.Argon2Threads, SaltLen: d.SaltLen, KeyLen: d.KeyLen}
+}
+
+// Rates are the throttle rates: the defaults with GOJOSER_THROTTLE_RATES on top.
+func (c Config) Rates() (throttle.Rates, error) {
+	r, err := throttle.ParseRates(c.ThrottleRates)
+	if err != nil {
+		return nil, fmt.Errorf("GOJOSER_THROTTLE_RATES: %w", err)
+	}
+	return r, nil
+}
+
+// ClientIP is the resolver of client addresses that GOJOSER_TRUSTED_PROXIES and
+// GOJOSER_TRUSTED_PROXY_HEADER ask for.
+func (c Config) ClientIP() (*clientip.Resolver, error) {
+	return clientip.New(c.TrustedProxies, c.TrustedProxyHeader)
 }
 
 // SlogLevel parses LogLevel.

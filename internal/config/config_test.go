@@ -47,6 +47,11 @@ func TestInvalidSettingsAreRefusedAtStartup(t *testing.T) {
 		{map[string]string{"GOJOSER_MAIL_RETENTION": "7d"}, "GOJOSER_MAIL_RETENTION: cannot parse as a duration"},
 		{map[string]string{"GOJOSER_CLEANUP_INTERVAL": "-1m"}, "GOJOSER_CLEANUP_INTERVAL"},
 		{map[string]string{"GOJOSER_METRICS_ADDR": "127.0.0.1:8000"}, "GOJOSER_METRICS_ADDR must differ from GOJOSER_ADDR"},
+		{map[string]string{"GOJOSER_THROTTLE_RATES": "login_ip=10/fortnight"}, "GOJOSER_THROTTLE_RATES: login_ip"},
+		{map[string]string{"GOJOSER_THROTTLE_RATES": "logins=10/m"}, "GOJOSER_THROTTLE_RATES"},
+		{map[string]string{"GOJOSER_THROTTLE": "sometimes"}, "GOJOSER_THROTTLE: cannot parse as bool"},
+		{map[string]string{"GOJOSER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "GOJOSER_TRUSTED_PROXIES"},
+		{map[string]string{"GOJOSER_TRUSTED_PROXY_HEADER": "X-Real-IP"}, "GOJOSER_TRUSTED_PROXY_HEADER"},
 	}
 	for _, c := range cases {
 		_, err := config.FromMap(c.env)

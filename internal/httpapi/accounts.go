@@ -6,42 +6,42 @@ import (
 	"net/url"
 
 	"github.com/gojoser/gojoser/gen/oas"
+	"github.com/gojoser/gojoser/internal/reqinfo"
 	"github.com/gojoser/gojoser/internal/users"
 )
 
 type exchangeKey struct{}
 
-// exchange is what handlers may need of the HTTP exchange beyond the operation's typed input: the site
-// the request came from, its cookies, and the answer's headers (for Set-Cookie).
+// exchange is what handlers may need of the HTTP exchange beyond the operation's typed input and the
+// request facts in reqinfo: its cookies, and the answer's headers (for Set-Cookie).
 type exchange struct {
-	site   users.Site
 	req    *http.Request
 	header http.Header
 }
 
-// withSite remembers the request's host and scheme (Djoser builds mail links from them unless the
-// EMAIL_FRONTEND_* settings override them), and the exchange's cookies and answer headers.
-func withSite(next http.Handler) http.Handler {
+// withExchange remembers the exchange's cookies and answer headers for the handlers.
+func withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &exchange{site: users.Site{Domain: r.Host, Protocol: "http"}, req: r, header: w.Header()}
-		if r.TLS != nil {
-			x.site.Protocol = "https"
-		}
+		x := &exchange{req: r, header: w.Header()}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
 	})
 }
 
-// exchangeOf returns the request's exchange; nil only outside withSite (never for an operation).
+// exchangeOf returns the request's exchange; nil only outside withExchange (never for an operation).
 func exchangeOf(ctx context.Context) *exchange {
 	x, _ := ctx.Value(exchangeKey{}).(*exchange)
 	return x
 }
 
+// site is where the request came from: Djoser builds mail links from its host and scheme unless the
+// EMAIL_FRONTEND_* settings override them.
 func site(ctx context.Context) users.Site {
-	if x := exchangeOf(ctx); x != nil {
-		return x.site
+	info := reqinfo.FromContext(ctx)
+	s := users.Site{Domain: info.Host, Protocol: "http"}
+	if info.TLS {
+		s.Protocol = "https"
 	}
-	return users.Site{}
+	return s
 }
 
 // ApiRoot is DRF's DefaultRouter root: its one route, as an absolute link on the request's own site.

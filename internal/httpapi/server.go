@@ -12,10 +12,12 @@ import (
 	gojoser "github.com/gojoser/gojoser"
 	"github.com/gojoser/gojoser/gen/oas"
 	"github.com/gojoser/gojoser/internal/auth"
+	"github.com/gojoser/gojoser/internal/clientip"
 	"github.com/gojoser/gojoser/internal/docs"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/drf/drfhttp"
 	"github.com/gojoser/gojoser/internal/reqbody"
+	"github.com/gojoser/gojoser/internal/throttle"
 )
 
 // Options shape the handler New builds.
@@ -30,6 +32,10 @@ type Options struct {
 	Cookies CookieOptions
 	// Social configures social login; a zero value answers 404 at /auth/o/.
 	Social SocialOptions
+	// ClientIP decides each request's client address (nil: the socket peer's).
+	ClientIP *clientip.Resolver
+	// Throttle limits the operations in throttled; nil turns request limits off.
+	Throttle *throttle.Limiter
 }
 
 // New assembles the HTTP handler: framing and logging, Django/DRF routing compatibility, DRF body
@@ -40,9 +46,13 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 		return nil, err
 	}
 	h.cookies, h.social = newCookieJar(opts.Cookies), opts.Social
+	beforeView := middleware.Middleware(h.bodyErrors)
+	if opts.Throttle != nil {
+		beforeView = throttleRequests(opts.Throttle, h.bodyErrors)
+	}
 	srv, err := oas.NewServer(h, security{auth: authn, cookies: h.cookies != nil},
 		oas.WithErrorHandler(errorHandler(log)),
-		oas.WithMiddleware(h.bodyErrors),
+		oas.WithMiddleware(beforeView),
 		// compat answers unknown paths and methods before the generated router sees them; these are
 		// the backstop should the two ever disagree.
 		oas.WithNotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -55,10 +65,16 @@ func New(h *Handler, authn *auth.Authenticator, log *slog.Logger, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	var api http.Handler = &compat{next: withSite(reqbody.Middleware(srv)), routes: table, authn: authn, log: log}
+	ips := opts.ClientIP
+	if ips == nil {
+		ips = &clientip.Resolver{}
+	}
+	var api http.Handler = &compat{next: withExchange(reqbody.Middleware(srv)), routes: table, authn: authn, log: log}
 	if h.cookies != nil {
 		api = &cookieAuth{next: api, authn: authn, jar: h.cookies, cop: http.NewCrossOriginProtection(), log: log}
 	}
+	// Request facts (client address, user agent, host) are known from here on, to every layer below.
+	api = withRequestInfo(ips, api)
 	// The interactive docs (/docs/) and the spec the server was generated from (/openapi.yaml).
 	api = docs.Mount(api, gojoser.OpenAPISpec)
 	if opts.StaticDir != "" {

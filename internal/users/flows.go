@@ -175,6 +175,9 @@ func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email vali
 	if kind == mail.Activation && !s.settings.SendActivationEmail {
 		return ErrActivationDisabled
 	}
+	if ok, err := s.limiter.Mail(ctx, string(kind), addr); !ok {
+		return err // past the cap the answer is the same, and no mail goes out
+	}
 	return s.commit(ctx, func(tx *ent.Tx) error {
 		return s.enqueue(ctx, tx.Client(), outbox.Message{Kind: string(kind), Recipient: addr, Site: site})
 	})
@@ -236,6 +239,10 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 		}
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("set password of user %d: %w", u.ID, err)
+		}
+		// Guessing starts over: the account's failed logins no longer lock anyone out.
+		if err := s.limiter.ClearAccount(ctx, tx.Client(), u.Username); err != nil {
+			return err
 		}
 		// A password change always ends refresh tokens: they are long-lived bearer credentials.
 		if err := revokeRefreshTokens(ctx, tx, u.ID, s.now()); err != nil {

@@ -47,18 +47,25 @@ func (s *Service) JWTCreate(ctx context.Context, in LoginInput) (Pair, error) {
 	if s.settings.LoginField == "email" && in.Email.Set {
 		field = "email"
 	}
+	attempt, err := s.limiter.Login(ctx, in.login(field).S)
+	if err != nil {
+		return Pair{}, err
+	}
 	var errs drf.FieldErrors
 	name, _, _ := requiredChar.Clean(&errs, field, in.login(field))
 	p, _, _ := requiredChar.Clean(&errs, "password", in.Password)
 	if err := errs.Err(); err != nil {
 		return Pair{}, err
 	}
-	u, needsRehash, err := s.authenticate(ctx, "jwt", field, name, p)
+	u, needsRehash, err := s.authenticate(ctx, "jwt", field, name, p, attempt)
 	if err != nil {
 		return Pair{}, err
 	}
 	if u == nil {
 		return Pair{}, errNoActiveAccount
+	}
+	if err := attempt.Succeeded(ctx, s.db); err != nil {
+		return Pair{}, err
 	}
 	if needsRehash {
 		s.rehash(ctx, u, p)

@@ -89,6 +89,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 	case s.settings.SendConfirmationEmail:
 		welcome = mail.Confirmation
 	}
+	if welcome != "" {
+		// Registering under someone else's address again and again must not flood their inbox.
+		ok, err := s.limiter.Mail(ctx, string(welcome), email)
+		if err != nil {
+			return Registered{}, err
+		}
+		if !ok {
+			welcome = ""
+		}
+	}
 	var out Registered
 	create := func(db *ent.Client) error {
 		c := db.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).

@@ -22,6 +22,7 @@ import (
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/profile"
+	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -76,6 +77,7 @@ type Service struct {
 	now      func() time.Time
 	wake     func()
 	logins   func(method string, ok bool)
+	limiter  *throttle.Limiter
 }
 
 // Deps are what a Service works with.
@@ -93,6 +95,9 @@ type Deps struct {
 	// Logins learns of every credential check (metrics): method "token" or "jwt", and whether the
 	// credentials were good. May be nil.
 	Logins func(method string, ok bool)
+	// Limiter counts failed logins and the mails sent to an address; nil (GOJOSER_THROTTLE=false)
+	// limits nothing.
+	Limiter *throttle.Limiter
 }
 
 // NewService returns a Service.
@@ -103,7 +108,8 @@ func NewService(d Deps, s Settings) *Service {
 	if s.LoginField == "" {
 		s.LoginField = profile.UsernameField
 	}
-	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake, logins: d.Logins}
+	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake,
+		logins: d.Logins, limiter: d.Limiter}
 }
 
 // User is the public face of an account.

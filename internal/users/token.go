@@ -12,6 +12,7 @@ import (
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/store"
+	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/tokens"
 	"github.com/gojoser/gojoser/internal/validation"
 	"github.com/gojoser/gojoser/internal/viewer"
@@ -44,15 +45,19 @@ var (
 // Login checks the credentials and issues a new token for this device. Every failure, whether the user
 // is unknown, inactive or the password wrong, is the same error after the same amount of hashing.
 func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
-	var errs drf.FieldErrors
 	field := s.settings.LoginField
+	attempt, err := s.limiter.Login(ctx, in.login(field).S)
+	if err != nil {
+		return "", err
+	}
+	var errs drf.FieldErrors
 	pw, _, _ := loginPasswordField.Clean(&errs, "password", in.Password)
 	login, _, _ := loginUsernameField.Clean(&errs, field, in.login(field))
 	label, _, _ := labelField.Clean(&errs, "label", in.Label)
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
-	u, needsRehash, err := s.authenticate(ctx, "token", field, login, pw)
+	u, needsRehash, err := s.authenticate(ctx, "token", field, login, pw, attempt)
 	if err != nil {
 		return "", err
 	}
@@ -66,7 +71,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 			return "", fmt.Errorf("rehash password: %w", err)
 		}
 	}
-	key, err := s.recordLogin(ctx, u.ID, rehash, label)
+	key, err := s.recordLogin(ctx, u.ID, rehash, label, attempt)
 	if errors.Is(err, errUserGone) {
 		return "", drf.Field(drf.NonField, drf.MsgInvalidCredentials)
 	}
@@ -82,12 +87,13 @@ var errUserGone = errors.New("user deleted during login")
 
 // recordLogin notes the login on the user and issues this device's token, all or nothing. The login
 // sets last_login, ends every outstanding account link (as Django's last_login in the token hash
-// does) and, when the hash's parameters are out of date, stores rehash.
-func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string) (string, error) {
+// does), when the hash's parameters are out of date stores rehash, and clears the account's
+// failed-login counters.
+func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string, attempt *throttle.Attempt) (string, error) {
 	if s.postgres {
 		key, digest := tokens.NewKey()
 		res, err := s.db.ExecContext(ctx, loginPG, s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
-			digest, s.expiry(), label)
+			digest, s.expiry(), label, attempt.SuccessArgs())
 		if err != nil {
 			return "", fmt.Errorf("record login: %w", err)
 		}
@@ -96,6 +102,7 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string)
 		} else if n == 0 {
 			return "", errUserGone
 		}
+		attempt.Cleared()
 		return key, nil
 	}
 	var key string
@@ -110,8 +117,10 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string)
 			return fmt.Errorf("record login: %w", err)
 		}
 		var err error
-		key, err = s.issueToken(ctx, tx.Client(), id, label)
-		return err
+		if key, err = s.issueToken(ctx, tx.Client(), id, label); err != nil {
+			return err
+		}
+		return attempt.Succeeded(ctx, tx.Client())
 	})
 	return key, err
 }
@@ -120,18 +129,21 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string)
 // (BEGIN, UPDATE, INSERT, COMMIT). In a login storm on two shared cores those round trips were the
 // database's CPU that kept login furthest below the raw argon2id rate (bench/README.md, "Results of 2026-11-23").
 // The tests run every login flow on PostgreSQL too. $1 now, $2 new hash or NULL, $3 user id,
-// $4 digest, $5 expiry or NULL, $6 label.
+// $4 digest, $5 expiry or NULL, $6 label, $7 the login's throttle counters to clear
+// (throttle.LoginSuccessPG).
 var loginPG = fmt.Sprintf(`WITH u AS (
-	UPDATE %[1]s SET %[2]s = $1, %[3]s = %[3]s + 1, %[4]s = COALESCE($2, %[4]s) WHERE %[5]s = $3 RETURNING %[5]s)
+	UPDATE %[1]s SET %[2]s = $1, %[3]s = %[3]s + 1, %[4]s = COALESCE($2, %[4]s) WHERE %[5]s = $3 RETURNING %[5]s)%[12]s
 INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %[5]s FROM u`,
 	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
-	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID)
+	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID,
+	throttle.LoginSuccessPG(7))
 
 // authenticate checks a login (a username, or an email, as field says) and password for a login by
 // method ("token" or "jwt"). It returns a nil user, with no error, when the user is unknown or inactive
-// or the password wrong, after the same amount of hashing in every case, so that neither the answer nor
-// its timing tells which. An email is matched ignoring case, as it is unique.
-func (s *Service) authenticate(ctx context.Context, method, field, login, pw string) (u *ent.User, needsRehash bool, err error) {
+// or the password wrong, after the same amount of hashing in every case and with the failure counted
+// against attempt alike, so that neither the answer nor its timing tells which. An email is matched
+// ignoring case, as it is unique.
+func (s *Service) authenticate(ctx context.Context, method, field, login, pw string, attempt *throttle.Attempt) (u *ent.User, needsRehash bool, err error) {
 	if s.logins != nil {
 		defer func() {
 			if err == nil {
@@ -146,7 +158,7 @@ func (s *Service) authenticate(ctx context.Context, method, field, login, pw str
 	u, err = s.db.User.Query().Where(by).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.hasher.VerifyDummy(ctx, pw)
-		return nil, false, nil
+		return nil, false, attempt.Failed(ctx)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("look up user: %w", err)
@@ -160,7 +172,7 @@ func (s *Service) authenticate(ctx context.Context, method, field, login, pw str
 		s.log.WarnContext(ctx, "stored password hash cannot be verified; the user cannot log in with a password", "user_id", u.ID, "err", err)
 	}
 	if !match || !u.IsActive {
-		return nil, false, nil
+		return nil, false, attempt.Failed(ctx)
 	}
 	return u, needsRehash, nil
 }

@@ -45,7 +45,7 @@ type harness struct {
 
 	gojoserBin, baselineBin string
 	profserveBin            string            // with -profile
-	scripts                 map[string]string // me, login, register, refresh -> path
+	scripts                 map[string]string // me, login, register, refresh, flood -> path
 
 	cfg    config.Config // what the gojoser server will run with
 	params password.Params
@@ -81,7 +81,7 @@ func (h *harness) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"me", "login", "register", "refresh"} {
+	for _, name := range []string{"me", "login", "register", "refresh", "flood"} {
 		body, err := luaFS.ReadFile("lua/" + name + ".lua")
 		if err != nil {
 			return err
@@ -184,15 +184,15 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startGojoser starts a server on dbURL with the harness's environment plus extraEnv (KEY=VALUE).
-func (h *harness) startGojoser(ctx context.Context, dbURL string, extraEnv ...string) (*proc, error) {
+// startGojoser starts a server on dbURL with the process environment, -server-env and then extra (the
+// last value of a variable wins).
+func (h *harness) startGojoser(ctx context.Context, dbURL string, extra ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	env := append(os.Environ(), h.opt.serverEnv...)
-	env = append(env, "GOJOSER_ADDR="+addr, "GOJOSER_DATABASE_URL="+dbURL)
-	env = append(env, extraEnv...)
+	env = append(append(env, extra...), "GOJOSER_ADDR="+addr, "GOJOSER_DATABASE_URL="+dbURL)
 	if h.profserveBin == "" {
 		return h.startProc(ctx, "gojoser", h.gojoserBin, []string{"serve"}, env, addr)
 	}
@@ -512,6 +512,7 @@ type wrkSummary struct {
 	P50US      float64 `json:"p50_us"`
 	P90US      float64 `json:"p90_us"`
 	P99US      float64 `json:"p99_us"`
+	Throttled  float64 `json:"throttled"` // 429s, counted by flood.lua
 }
 
 func parseWrk(out []byte) (runResult, error) {
@@ -537,6 +538,7 @@ func parseWrk(out []byte) (runResult, error) {
 			MaxMs:        s.MaxUS / 1000,
 			Requests:     int64(s.Requests),
 			Non2xx:       int64(s.ErrStatus),
+			Throttled:    int64(s.Throttled),
 			SocketErrors: int64(s.ErrConnect + s.ErrRead + s.ErrWrite + s.ErrTimeout),
 			DurationS:    sec,
 		}, nil

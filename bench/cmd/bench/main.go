@@ -44,7 +44,7 @@ type options struct {
 }
 
 // All scenario groups, in the order they run. -only picks a subset.
-var groups = []string{"argon2", "me", "jwt", "login", "register", "baseline"}
+var groups = []string{"argon2", "me", "jwt", "login", "register", "baseline", "flood"}
 
 var targetNames = []string{"pg", "sqlite"}
 
@@ -184,7 +184,13 @@ func (h *harness) estimate() time.Duration {
 			}
 		}
 		if o.only["me"] {
-			n++ // me_token_metrics
+			n += 2 // me_token_metrics; me with throttling off
+		}
+		if o.only["login"] { // with throttling on
+			n += len(o.conns)
+		}
+		if o.only["flood"] {
+			n++
 		}
 		if o.only["me"] && o.users > o.compareUsers {
 			n++

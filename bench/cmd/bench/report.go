@@ -23,6 +23,7 @@ type runResult struct {
 	MaxMs        float64 `json:"max_ms"`
 	Requests     int64   `json:"requests"`      // completed responses (hashes for argon2id)
 	Non2xx       int64   `json:"non_2xx"`       // responses that were not 2xx/3xx
+	Throttled    int64   `json:"throttled"`     // of which 429 (counted in the flood only)
 	SocketErrors int64   `json:"socket_errors"` // connect, read, write errors and timeouts
 	DurationS    float64 `json:"duration_s"`
 	PeakRSSMiB   float64 `json:"peak_rss_mib,omitempty"` // the server's VmHWM at the end of the run
@@ -61,11 +62,16 @@ type scenario struct {
 	Batch int `json:"batch,omitempty"`
 }
 
-// errorRate is the share of failed requests over all runs.
+// errorRate is the share of failed requests over all runs. In the flood a 429 is the answer sought and
+// anything else a failure.
 func (s *scenario) errorRate() float64 {
 	var bad, all int64
 	for _, r := range s.Runs {
-		bad += r.Non2xx + r.SocketErrors
+		if s.Name == floodScenario {
+			bad += r.Requests - r.Throttled + r.SocketErrors
+		} else {
+			bad += r.Non2xx + r.SocketErrors
+		}
 		all += r.Requests + r.SocketErrors
 	}
 	if all == 0 {
@@ -154,11 +160,12 @@ func median(runs []runResult) *runResult {
 		}
 		return medianOf(v)
 	}
-	var sumReq, sumNon, sumSock int64
+	var sumReq, sumNon, sumSock, sumThr int64
 	for _, r := range runs {
 		sumReq += r.Requests
 		sumNon += r.Non2xx
 		sumSock += r.SocketErrors
+		sumThr += r.Throttled
 	}
 	return &runResult{
 		ReqPerSec:    med(func(r runResult) float64 { return r.ReqPerSec }),
@@ -174,6 +181,7 @@ func median(runs []runResult) *runResult {
 		Requests:     sumReq, // totals over all runs
 		Non2xx:       sumNon,
 		SocketErrors: sumSock,
+		Throttled:    sumThr,
 	}
 }
 
@@ -229,6 +237,15 @@ func (r *report) finish() {
 			r.ratio(fmt.Sprintf("register %s %dc / raw argon2id rate", T, c), ">=", 0.85, "",
 				r.find(t, "gojoser", "register", c, n), r.find(t, "in-process", "argon2id", runtime.NumCPU(), 0), rps, "/s")
 		}
+		for _, c := range o.conns {
+			r.ratio(fmt.Sprintf("login %s %dc, throttling on (limits raised) / off", T, c), ">=", 0.95, "",
+				r.find(t, "gojoser", loginThrottledScenario, c, n), r.find(t, "gojoser", "login", c, n), rps, "/s")
+		}
+		flood, login := r.find(t, "gojoser", floodScenario, meConns, n), r.find(t, "gojoser", "login", meConns, n)
+		r.ratio(fmt.Sprintf("429s of a login flood %s %dc / login rate", T, meConns), ">=", 50, "", flood, login, rps, "/s")
+		r.cpuPer(fmt.Sprintf("server CPU per 429, login flood %s %dc", T, meConns), flood, login)
+		r.ratio(fmt.Sprintf("me Token %s %dc, throttling on / off", T, meConns), ">=", 0.95, "",
+			r.find(t, "gojoser", "me_token", meConns, n), r.find(t, "gojoser", meUnthrottledScenario, meConns, n), rps, "req/s")
 		r.ratio(fmt.Sprintf("login %s %dc / x/crypto argon2id rate", T, meConns), "", 0, "INFO",
 			r.find(t, "gojoser", "login", meConns, n), r.find(t, "in-process", "argon2id-xcrypto", runtime.NumCPU(), 0), rps, "/s")
 		r.absolute(fmt.Sprintf("peak RSS, login storm %s %dc", T, stormConns), r.find(t, "gojoser", "login", stormConns, n),
@@ -336,6 +353,40 @@ func medianOf(v []float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
+// cpuPer adds an INFO row: the server's CPU time per answer of s (the median over runs), in µs, with
+// the same for per for scale.
+func (r *report) cpuPer(figure string, s, per *scenario) {
+	if s == nil {
+		return
+	}
+	row := targetRow{Figure: figure, Unit: "µs", Verdict: "INFO"}
+	each := func(sc *scenario) float64 {
+		var v []float64
+		for _, run := range sc.Runs {
+			if run.ReqPerSec > 0 {
+				v = append(v, run.ServerCPU/run.ReqPerSec*1e6)
+			}
+		}
+		if len(v) == 0 {
+			return math.NaN()
+		}
+		return medianOf(v)
+	}
+	v := each(s)
+	if math.IsNaN(v) {
+		row.Verdict, row.Detail = "SKIP", "no data"
+	} else {
+		row.Value = &v
+		row.Detail = "median of the runs' server CPU / answers"
+		if per != nil {
+			if p := each(per); !math.IsNaN(p) {
+				row.Detail += fmt.Sprintf("; a %s: %.1f ms", per.Name, p/1000)
+			}
+		}
+	}
+	r.Targets = append(r.Targets, row)
+}
+
 func (r *report) absolute(figure string, s *scenario, f func(*runResult) float64, unit, op string, want float64) {
 	row := targetRow{Figure: figure, Unit: unit, Target: fmt.Sprintf("≤ %.0f %s", want, unit)}
 	switch {
@@ -407,11 +458,16 @@ func (r *report) markdown() string {
 				s.Target, s.Server, s.Name, s.Conns, num(m.ReqPerSec), m.ServerCPU, 100*m.MachineBusy)
 			continue
 		}
+		errs := m.Non2xx + m.SocketErrors
+		if s.Name == floodScenario {
+			errs = m.Requests - m.Throttled + m.SocketErrors
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %s | %s | %.0f | %.2f | %.0f%% | %d |\n", s.Target, s.Server, s.Name, users, s.Conns,
-			num(m.ReqPerSec), ms(m.P50Ms), ms(m.P99Ms), m.PeakRSSMiB, m.ServerCPU, 100*m.MachineBusy, m.Non2xx+m.SocketErrors)
+			num(m.ReqPerSec), ms(m.P50Ms), ms(m.P99Ms), m.PeakRSSMiB, m.ServerCPU, 100*m.MachineBusy, errs)
 	}
 	notes := append([]string{
-		"Figures are medians of the runs; errors are totals over them. req/s counts 2xx responses only.",
+		"Figures are medians of the runs; errors are totals over them. req/s counts 2xx responses only, but in " + floodScenario +
+			" 429s, the answer sought there (anything else is an error).",
 		"Load generator, servers and PostgreSQL share the same CPUs (and whatever else runs on the machine): figures are noisy; compare ratios, not absolutes. " +
 			"server CPU is the server's CPU time per second in cores (the harness's for argon2id); machine busy is the share of all CPUs in use during the run.",
 	}, r.Notes...)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -106,5 +107,50 @@ func TestPairedRatio(t *testing.T) {
 	}
 	if !strings.Contains(r.Targets[1].Detail, "per CPU-second 1.00×") {
 		t.Errorf("detail %q: want the paired per-CPU ratio 0.9/(1.8/2)", r.Targets[1].Detail)
+	}
+}
+
+// The throttling rows: a flood's 429s are its answers, not errors, and are judged against the login
+// rate; the limits' cost to logins and to me is a ratio within one batch.
+func TestThrottlingRows(t *testing.T) {
+	o := options{users: 10000, compareUsers: 10000, runs: 3, conns: []int{32}, targets: []string{"sqlite"},
+		only: map[string]bool{"me": true, "login": true, "flood": true}}
+	r := &report{opt: o, Settings: map[string]any{"argon2": map[string]any{"memory_kib": 1, "time": 1, "threads": 1}},
+		Host: map[string]any{"cpus": 2, "go": "go"}}
+	set := func(name string, batch int, run runResult) {
+		s := r.add("sqlite", "gojoser", name, 32, 10000)
+		s.Batch = batch
+		for range 3 {
+			s.Runs = append(s.Runs, run)
+		}
+	}
+	set("login", 1, runResult{ReqPerSec: 50, ServerCPU: 1.9, Requests: 500})
+	set(loginThrottledScenario, 1, runResult{ReqPerSec: 49, ServerCPU: 1.9, Requests: 490})
+	set(floodScenario, 2, runResult{ReqPerSec: 3000, ServerCPU: 0.6, Requests: 30100, Non2xx: 30100, Throttled: 30000})
+	set("me_token", 3, runResult{ReqPerSec: 900, ServerCPU: 1, Requests: 9000})
+	set(meUnthrottledScenario, 3, runResult{ReqPerSec: 1000, ServerCPU: 1, Requests: 10000})
+	r.finish()
+	want := map[string]string{
+		"login SQLite 32c, throttling on (limits raised) / off": "PASS 0.98",
+		"429s of a login flood SQLite 32c / login rate":         "PASS 60.00",
+		"server CPU per 429, login flood SQLite 32c":            "INFO 200.00",
+		"me Token SQLite 32c, throttling on / off":              "FAIL 0.90",
+	}
+	for _, row := range r.Targets {
+		if w, ok := want[row.Figure]; ok {
+			if got := fmt.Sprintf("%s %.2f", row.Verdict, *row.Value); got != w {
+				t.Errorf("%s: %s, want %s (%s)", row.Figure, got, w, row.Detail)
+			}
+			delete(want, row.Figure)
+		}
+	}
+	for f := range want {
+		t.Errorf("no row %q", f)
+	}
+	if rate := r.find("sqlite", "gojoser", floodScenario, 32, 10000).errorRate(); rate < 0.003 || rate > 0.004 {
+		t.Errorf("flood error rate %v: want the 100 non-429 answers of 30100", rate)
+	}
+	if md := r.markdown(); !strings.Contains(md, "| sqlite | gojoser | login_flood | 10k | 32 | 3000 |") {
+		t.Errorf("markdown:\n%s", md)
 	}
 }

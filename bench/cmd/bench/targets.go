@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gojoser/gojoser/internal/throttle"
 )
 
 // spec is one figure to measure and how to make one run of it.
@@ -181,7 +183,16 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	if err := h.runGojoser(ctx, db.url, "migrate"); err != nil {
 		return err
 	}
+	// The servers: gojoser with its defaults (throttling on, as deployed); unthrottled for the storms
+	// that send one endpoint everything from one address, which the limits exist to stop; raised, with
+	// throttling on and every limit out of reach, to measure what counting costs.
 	gojoser := func(ctx context.Context) (*proc, error) { return h.startGojoser(ctx, db.url) }
+	unthrottled := func(ctx context.Context) (*proc, error) {
+		return h.startGojoser(ctx, db.url, "GOJOSER_THROTTLE=false")
+	}
+	raised := func(ctx context.Context) (*proc, error) {
+		return h.startGojoser(ctx, db.url, "GOJOSER_THROTTLE=true", "GOJOSER_THROTTLE_RATES="+raisedRates())
+	}
 	n := o.users
 	meConns := o.conns[0]
 	if slices.Contains(o.conns, 32) {
@@ -232,7 +243,7 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 		return h.fetchJWTs(ctx, p, min(o.jwtUsers, n), access, refresh)
 	}
 	if o.only["jwt"] {
-		if bearerSkip, refreshSkip, err = h.probeJWT(ctx, gojoser); err != nil {
+		if bearerSkip, refreshSkip, err = h.probeJWT(ctx, unthrottled); err != nil {
 			return err
 		}
 	}
@@ -244,6 +255,11 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 			if o.only["me"] {
 				specs = append(specs, spec{rep.add(t, "gojoser", "me_token", c, n),
 					h.loadRun(gojoser, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
+				if c == meConns {
+					// The limiter must not touch authenticated GETs: the same with throttling off.
+					specs = append(specs, spec{rep.add(t, "gojoser", meUnthrottledScenario, c, n),
+						h.loadRun(unthrottled, h.prime(keys, c), c, h.scripts["me"], fixed(keys, "Token"))})
+				}
 			}
 			if o.only["me"] && c == meConns {
 				// The same with Prometheus metrics on and scraped: what metrics cost the cheapest request.
@@ -254,7 +270,8 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 			if o.only["jwt"] {
 				b := rep.add(t, "gojoser", "me_bearer", c, n)
 				b.Skipped = bearerSkip
-				specs = append(specs, spec{b, h.loadRun(gojoser, jwtPrep, c, h.scripts["me"], fixed(access, "Bearer"))})
+				// Raised limits let the preparation's logins from one address through; me is not limited.
+				specs = append(specs, spec{b, h.loadRun(raised, jwtPrep, c, h.scripts["me"], fixed(access, "Bearer"))})
 			}
 			if t == "pg" && o.only["baseline"] {
 				for _, mode := range []string{"pg", "cache"} {
@@ -272,7 +289,7 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 		for _, c := range o.conns {
 			r := rep.add(t, "gojoser", "jwt_refresh", c, n)
 			r.Skipped = refreshSkip
-			if err := h.measure(ctx, []spec{{r, h.loadRun(gojoser, jwtPrep, c, h.scripts["refresh"], fixed(refresh))}}); err != nil {
+			if err := h.measure(ctx, []spec{{r, h.loadRun(unthrottled, jwtPrep, c, h.scripts["refresh"], fixed(refresh))}}); err != nil {
 				return err
 			}
 		}
@@ -294,18 +311,57 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	}
 	for _, c := range o.conns {
 		if o.only["login"] {
+			login := fixed(userPrefix, strconv.Itoa(n), benchPassword)
 			specs = append(specs, spec{rep.add(t, "gojoser", "login", c, n),
-				h.loadRun(gojoser, nil, c, h.scripts["login"], fixed(userPrefix, strconv.Itoa(n), benchPassword))})
+				h.loadRun(unthrottled, nil, c, h.scripts["login"], login)},
+				// What the limits cost a login that passes them: the same storm, counted.
+				spec{rep.add(t, "gojoser", loginThrottledScenario, c, n),
+					h.loadRun(raised, nil, c, h.scripts["login"], login)})
 		}
 	}
 	for _, c := range o.conns {
 		if o.only["register"] {
 			tag := func() []string { return []string{fmt.Sprintf("r%dx%d", os.Getpid()%10000, h.nextSeq()), benchPassword} }
 			specs = append(specs, spec{rep.add(t, "gojoser", "register", c, n),
-				h.loadRun(gojoser, nil, c, h.scripts["register"], tag)})
+				h.loadRun(unthrottled, nil, c, h.scripts["register"], tag)})
 		}
 	}
-	return h.measure(ctx, specs)
+	if err := h.measure(ctx, specs); err != nil {
+		return err
+	}
+
+	// The flood: after the storms, whose counters it would otherwise meet (it locks u1 out from this
+	// address for up to a day). Its rate is the rate of 429s.
+	if o.only["flood"] {
+		flood := h.loadRun(gojoser, nil, meConns, h.scripts["flood"], fixed(userPrefix+"1"))
+		once := func(ctx context.Context, sc *scenario, run int) (runResult, error) {
+			r, err := flood(ctx, sc, run)
+			if err == nil && r.DurationS > 0 {
+				r.ReqPerSec = float64(r.Throttled) / r.DurationS
+			}
+			return r, err
+		}
+		return h.measure(ctx, []spec{{rep.add(t, "gojoser", floodScenario, meConns, n), once}})
+	}
+	return nil
+}
+
+// Scenarios of throttling (issue #13).
+const (
+	meUnthrottledScenario  = "me_token_unthrottled"
+	loginThrottledScenario = "login_throttled"
+	floodScenario          = "login_flood"
+)
+
+// raisedRates sets every limit out of a benchmark's reach: a million an hour. Not a million a second,
+// whose buckets hold a second: a request that waits longer than that for the database (SQLite at 128
+// connections) was judged at a time others had moved past, and refused.
+func raisedRates() string {
+	var out []string
+	for _, n := range throttle.Names() {
+		out = append(out, string(n)+"=1000000/h")
+	}
+	return strings.Join(out, ",")
 }
 
 // probeJWT asks a server whether it answers the JWT endpoints; a non-empty string is why a scenario is

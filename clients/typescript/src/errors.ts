@@ -24,6 +24,11 @@ export class ApiError extends Error {
    * errors are flattened to dotted keys (`"profile.phone"`, `"items.0.name"`).
    */
   readonly fields: Record<string, string[]>;
+  /**
+   * Seconds to wait before trying again, from `Retry-After` (a throttled request's 429, a 503): the same
+   * number DRF puts in the detail, "Request was throttled. Expected available in 12 seconds.".
+   */
+  readonly retryAfter: number | undefined;
   /** The parsed body (or its text when it is not JSON). */
   readonly body: unknown;
   /** The response, when there was one. */
@@ -37,6 +42,7 @@ export class ApiError extends Error {
     this.code = parsed.code;
     this.nonFieldErrors = parsed.nonFieldErrors;
     this.fields = parsed.fields;
+    this.retryAfter = retryAfterSeconds(response?.headers.get("Retry-After") ?? null);
     this.body = body;
     this.response = response;
   }
@@ -65,6 +71,14 @@ export class ApiError extends Error {
   fieldError(field: string): string | undefined {
     return this.fields[field]?.[0];
   }
+}
+
+/** Retry-After as whole seconds: delay-seconds, or an HTTP date from now; undefined without a usable one. */
+function retryAfterSeconds(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number.parseInt(value, 10);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** True for an ApiError, also one thrown by another copy of this package. */

@@ -117,6 +117,23 @@ describe("ApiError", () => {
     expect(err.messages).toEqual([]);
   });
 
+  it("reads a throttled answer's Retry-After", async () => {
+    const err = await ApiError.fromResponse(
+      new Response('{"detail":"Request was throttled. Expected available in 12 seconds."}', {
+        status: 429,
+        headers: { "Content-Type": "application/json", "Retry-After": "12" },
+      }),
+    );
+    expect(err.status).toBe(429);
+    expect(err.detail).toBe("Request was throttled. Expected available in 12 seconds.");
+    expect(err.retryAfter).toBe(12);
+    expect(new ApiError(400, {}).retryAfter).toBeUndefined();
+    const soon = new Date(Date.now() + 90_000).toUTCString();
+    const dated = new ApiError(503, {}, new Response(null, { status: 503, headers: { "Retry-After": soon } }));
+    expect(dated.retryAfter).toBeGreaterThanOrEqual(88);
+    expect(dated.retryAfter).toBeLessThanOrEqual(90);
+  });
+
   it("is recognised across package copies", () => {
     const foreign = Object.assign(new Error("x"), { name: "ApiError", status: 400 });
     expect(isApiError(foreign)).toBe(true);

@@ -1085,6 +1085,27 @@ export interface components {
                 "application/json": components["schemas"]["ErrorDetail"];
             };
         };
+        /**
+         * @description Too many requests: DRF's Throttled. The operation's limits are counted per client IP and, where the
+         *     request names one, per account or address (`GOJOSER_THROTTLE_RATES`); a throttled request is
+         *     answered before its body is validated. `Retry-After` carries the same number of seconds as the
+         *     detail, which says `1 second` in the singular.
+         */
+        Throttled: {
+            headers: {
+                /** @description Seconds until a retry may pass. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Request was throttled. Expected available in 12 seconds."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorDetail"];
+            };
+        };
         /** @description The body's content type is not JSON, form or multipart. */
         UnsupportedMediaType: {
             headers: {
@@ -1193,6 +1214,7 @@ export type ResponseValidationError = components['responses']['ValidationError']
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseNotFound = components['responses']['NotFound'];
+export type ResponseThrottled = components['responses']['Throttled'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type ParameterUserId = components['parameters']['UserID'];
 export type RequestBodyUidToken = components['requestBodies']['UIDToken'];
@@ -1297,6 +1319,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     getMe: {
@@ -1479,6 +1502,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resendActivation: {
@@ -1500,6 +1524,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     setPassword: {
@@ -1553,6 +1578,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resetPasswordConfirm: {
@@ -1586,6 +1612,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     setUsername: {
@@ -1639,6 +1666,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     resetUsernameConfirm: {
@@ -1672,6 +1700,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     confirmEmailChange: {
@@ -1693,6 +1722,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     tokenLogin: {
@@ -1731,6 +1761,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     tokenLogout: {
@@ -1789,6 +1820,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtRefresh: {
@@ -1826,6 +1858,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtVerify: {
@@ -1850,6 +1883,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     jwtBlacklist: {
@@ -1874,6 +1908,7 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["JWTUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
         };
     };
     getJWKS: {
