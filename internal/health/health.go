@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gojoser/gojoser/internal/drf"
+	"github.com/gojoser/gojoser/internal/drf/drfhttp"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -141,8 +143,8 @@ func allowed(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Allow", "GET, HEAD")
-	// DRF's wording; a method is an HTTP token, which holds no character JSON would escape.
-	write(w, r, http.StatusMethodNotAllowed, `{"detail":"Method \"`+r.Method+`\" not allowed."}`)
+	w.Header().Set("Cache-Control", "no-store")
+	drfhttp.Error(w, drf.MethodNotAllowedFor(r.Method))
 	return false
 }
 
