@@ -3,6 +3,7 @@ package usermodel
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -384,5 +385,27 @@ func TestREADMEShowsTheTestedRecipe(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), "```diff\n"+want.String()+"```\n") {
 		t.Error("README's recipe is not examples/custom-user/recipe.diff: copy the file (without its index lines) into README")
+	}
+}
+
+// The recipes must apply to today's openapi.yaml and ent/schema/user.go. .ci/recipe.sh proves that
+// they work, late in CI; this says at once, in go test, when an edit of the spec has moved the lines a
+// recipe patches, so that whoever moved them refreshes the recipe in the same change.
+func TestRecipesApplyToTheTree(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	diffs, err := filepath.Glob("../../examples/*/recipe.diff")
+	if err != nil || len(diffs) == 0 {
+		t.Fatalf("no recipes found: %v", err)
+	}
+	for _, d := range diffs {
+		abs, _ := filepath.Abs(d)
+		// --check reads the working tree and writes nothing; the root is where the diff's paths start.
+		cmd := exec.Command("git", "apply", "--check", abs)
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s no longer applies (%v): %s\napply it with patch(1), check the result and write the diff again", d, err, out)
+		}
 	}
 }
