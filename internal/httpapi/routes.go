@@ -62,6 +62,10 @@ var views = map[oas.OperationName]view{
 	oas.RevokeTokenOperation:          {},
 	oas.LogoutAllOperation:            {},
 	oas.ListUserTokensOperation:       {},
+	oas.RevokeUserTokensOperation:     {},
+	// Admin only, so the permission check (403) comes before the lookup of {id} (404), as for the
+	// other admin routes under /auth/users/{id}/.
+	oas.RequestUserPasswordResetOperation: {},
 	oas.GetMyRolesOperation:           {},
 	oas.ListRolesOperation:            {},
 	oas.CreateRoleOperation:           {},
