@@ -147,5 +147,5 @@ const (
 	MsgDeactivateSelf = "You cannot deactivate your own account."
 	// MsgAdminSetsNoPassword: a password in an admin's creation of a user (ASVS 6.4.6).
 	MsgAdminSetsNoPassword = "An admin does not set passwords; the user sets one from a password-reset mail."
-	MsgLastLoginWay   = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
+	MsgLastLoginWay        = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
 )
