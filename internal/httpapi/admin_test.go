@@ -127,9 +127,14 @@ func TestDeactivatedUserCannotActivateThemself(t *testing.T) {
 		e.Expect(t, "POST", "/auth/users/resend_activation/", `{"email":"erin@example.com"}`, "", 204, "")
 		e.Mailbox.Quiet(t, "erin@example.com", 1)
 		e.Expect(t, "POST", "/auth/token/login/", `{"username":"erin","password":"`+pw+`"}`, "", 400, invalidCredentials)
+		// A new address would get an activation link (SEND_ACTIVATION_EMAIL); not for this account.
+		e.Expect(t, "PATCH", "/auth/users/2/", `{"email":"erin2@example.com"}`, root, 200, `{"email":"erin2@example.com","id":2,"username":"erin"}`)
+		e.Mailbox.Quiet(t, "erin2@example.com", 0)
 
-		// An admin's reactivation also activates, without the link.
-		e.Expect(t, "PATCH", "/auth/users/2/", `{"is_active":true}`, root, 200, `{"email":"erin@example.com","id":2,"username":"erin"}`)
+		// An admin's reactivation also activates, without the link; an admin who says is_active with a
+		// new address decides for it too: no deactivation, no activation mail.
+		e.Expect(t, "PATCH", "/auth/users/2/", `{"is_active":true,"email":"erin3@example.com"}`, root, 200, `{"email":"erin3@example.com","id":2,"username":"erin"}`)
+		e.Mailbox.Quiet(t, "erin3@example.com", 0)
 		e.Login(t, "erin", pw)
 	})
 }
