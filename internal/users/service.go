@@ -271,7 +271,8 @@ type UpdateInput struct {
 // Update applies in to the subject and returns the result. A changed email either
 // waits for confirmation from the new address (EMAIL_CHANGE_CONFIRM) or, as in Djoser, applies at once
 // and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated. Fields
-// are validated in User's order (profile.UpdateOrder), all errors together.
+// are validated in User's order (profile.UpdateOrder), all errors together, then an admin's is_active,
+// which deactivates or reactivates in the same transaction (setActive).
 func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Site) (User, error) {
 	if err := t.check(Update); err != nil {
 		return User{}, err
