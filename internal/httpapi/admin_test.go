@@ -102,8 +102,12 @@ func TestAdminDeactivates(t *testing.T) {
 		e.Expect(t, "PATCH", "/auth/users/"+f["alice.id"]+"/", `{"is_active":"0"}`, f["root.token"], 200, alice)
 		e.Expect(t, "GET", "/auth/users/"+f["alice.id"]+"/", "", f["root.token"], 200, alice)
 
-		// Reactivation restores login, not the old sessions.
-		e.Expect(t, "PUT", "/auth/users/"+f["alice.id"]+"/", `{"email":"alice@example.com","is_active":true}`, f["root.token"], 200, alice)
+		// Reactivation restores login, not the old sessions. A form says true as DRF's BooleanField reads it.
+		res, body := e.Do(t, "PUT", "/auth/users/"+f["alice.id"]+"/", "application/x-www-form-urlencoded", "email=alice%40example.com&is_active=on",
+			map[string]string{"Authorization": "Token " + f["root.token"]})
+		if res.StatusCode != 200 || string(body) != alice {
+			t.Fatalf("reactivation by form: %d %s", res.StatusCode, body)
+		}
 		e.Expect(t, "GET", "/auth/users/me/", "", f["alice.token"], 401, revokedToken)
 		expectBearer(t, e.Server, access, 200, alice) // an access token lives its short life, as SimpleJWT's
 		refreshFails(t, e.Server, refresh)
