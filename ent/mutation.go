@@ -5349,6 +5349,7 @@ type UserMutation struct {
 	link_version          *int64
 	addlink_version       *int64
 	pending_email         *string
+	deactivated_at        *time.Time
 	clearedFields         map[string]struct{}
 	tokens                map[int]struct{}
 	removedtokens         map[int]struct{}
@@ -5835,6 +5836,55 @@ func (m *UserMutation) ResetPendingEmail() {
 	m.pending_email = nil
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (m *UserMutation) SetDeactivatedAt(t time.Time) {
+	m.deactivated_at = &t
+}
+
+// DeactivatedAt returns the value of the "deactivated_at" field in the mutation.
+func (m *UserMutation) DeactivatedAt() (r time.Time, exists bool) {
+	v := m.deactivated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeactivatedAt returns the old "deactivated_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDeactivatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeactivatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeactivatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeactivatedAt: %w", err)
+	}
+	return oldValue.DeactivatedAt, nil
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (m *UserMutation) ClearDeactivatedAt() {
+	m.deactivated_at = nil
+	m.clearedFields[user.FieldDeactivatedAt] = struct{}{}
+}
+
+// DeactivatedAtCleared returns if the "deactivated_at" field was cleared in this mutation.
+func (m *UserMutation) DeactivatedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldDeactivatedAt]
+	return ok
+}
+
+// ResetDeactivatedAt resets all changes to the "deactivated_at" field.
+func (m *UserMutation) ResetDeactivatedAt() {
+	m.deactivated_at = nil
+	delete(m.clearedFields, user.FieldDeactivatedAt)
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by ids.
 func (m *UserMutation) AddTokenIDs(ids ...int) {
 	if m.tokens == nil {
@@ -6085,7 +6135,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
 	}
@@ -6113,6 +6163,9 @@ func (m *UserMutation) Fields() []string {
 	if m.pending_email != nil {
 		fields = append(fields, user.FieldPendingEmail)
 	}
+	if m.deactivated_at != nil {
+		fields = append(fields, user.FieldDeactivatedAt)
+	}
 	return fields
 }
 
@@ -6139,6 +6192,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.LinkVersion()
 	case user.FieldPendingEmail:
 		return m.PendingEmail()
+	case user.FieldDeactivatedAt:
+		return m.DeactivatedAt()
 	}
 	return nil, false
 }
@@ -6166,6 +6221,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldLinkVersion(ctx)
 	case user.FieldPendingEmail:
 		return m.OldPendingEmail(ctx)
+	case user.FieldDeactivatedAt:
+		return m.OldDeactivatedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -6238,6 +6295,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPendingEmail(v)
 		return nil
+	case user.FieldDeactivatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeactivatedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -6289,6 +6353,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldLastLogin) {
 		fields = append(fields, user.FieldLastLogin)
 	}
+	if m.FieldCleared(user.FieldDeactivatedAt) {
+		fields = append(fields, user.FieldDeactivatedAt)
+	}
 	return fields
 }
 
@@ -6308,6 +6375,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldLastLogin:
 		m.ClearLastLogin()
+		return nil
+	case user.FieldDeactivatedAt:
+		m.ClearDeactivatedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -6343,6 +6413,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldPendingEmail:
 		m.ResetPendingEmail()
+		return nil
+	case user.FieldDeactivatedAt:
+		m.ResetDeactivatedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -35,6 +35,8 @@ type User struct {
 	LinkVersion int64 `json:"link_version,omitempty"`
 	// PendingEmail holds the value of the "pending_email" field.
 	PendingEmail string `json:"pending_email,omitempty"`
+	// DeactivatedAt holds the value of the "deactivated_at" field.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -103,7 +105,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case user.FieldUsername, user.FieldEmail, user.FieldEmailKey, user.FieldPassword, user.FieldPendingEmail:
 			values[i] = new(sql.NullString)
-		case user.FieldDateJoined, user.FieldLastLogin:
+		case user.FieldDateJoined, user.FieldLastLogin, user.FieldDeactivatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -181,6 +183,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field pending_email", values[i])
 			} else if value.Valid {
 				_m.PendingEmail = value.String
+			}
+		case user.FieldDeactivatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deactivated_at", values[i])
+			} else if value.Valid {
+				_m.DeactivatedAt = new(time.Time)
+				*_m.DeactivatedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -267,6 +276,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("pending_email=")
 	builder.WriteString(_m.PendingEmail)
+	builder.WriteString(", ")
+	if v := _m.DeactivatedAt; v != nil {
+		builder.WriteString("deactivated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

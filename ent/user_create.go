@@ -136,6 +136,20 @@ func (_c *UserCreate) SetNillablePendingEmail(v *string) *UserCreate {
 	return _c
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_c *UserCreate) SetDeactivatedAt(v time.Time) *UserCreate {
+	_c.mutation.SetDeactivatedAt(v)
+	return _c
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDeactivatedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetDeactivatedAt(*v)
+	}
+	return _c
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_c *UserCreate) AddTokenIDs(ids ...int) *UserCreate {
 	_c.mutation.AddTokenIDs(ids...)
@@ -353,6 +367,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PendingEmail(); ok {
 		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
 		_node.PendingEmail = value
+	}
+	if value, ok := _c.mutation.DeactivatedAt(); ok {
+		_spec.SetField(user.FieldDeactivatedAt, field.TypeTime, value)
+		_node.DeactivatedAt = &value
 	}
 	if nodes := _c.mutation.TokensIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -584,6 +602,24 @@ func (u *UserUpsert) UpdatePendingEmail() *UserUpsert {
 	return u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *UserUpsert) SetDeactivatedAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldDeactivatedAt, v)
+	return u
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateDeactivatedAt() *UserUpsert {
+	u.SetExcluded(user.FieldDeactivatedAt)
+	return u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *UserUpsert) ClearDeactivatedAt() *UserUpsert {
+	u.SetNull(user.FieldDeactivatedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -759,6 +795,27 @@ func (u *UserUpsertOne) SetPendingEmail(v string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdatePendingEmail() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePendingEmail()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *UserUpsertOne) SetDeactivatedAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateDeactivatedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *UserUpsertOne) ClearDeactivatedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 
@@ -1103,6 +1160,27 @@ func (u *UserUpsertBulk) SetPendingEmail(v string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdatePendingEmail() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePendingEmail()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *UserUpsertBulk) SetDeactivatedAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateDeactivatedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *UserUpsertBulk) ClearDeactivatedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 

@@ -164,6 +164,26 @@ func (_u *UserUpdate) SetNillablePendingEmail(v *string) *UserUpdate {
 	return _u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_u *UserUpdate) SetDeactivatedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetDeactivatedAt(v)
+	return _u
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDeactivatedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetDeactivatedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (_u *UserUpdate) ClearDeactivatedAt() *UserUpdate {
+	_u.mutation.ClearDeactivatedAt()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdate) AddTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddTokenIDs(ids...)
@@ -410,6 +430,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PendingEmail(); ok {
 		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DeactivatedAt(); ok {
+		_spec.SetField(user.FieldDeactivatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeactivatedAtCleared() {
+		_spec.ClearField(user.FieldDeactivatedAt, field.TypeTime)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -744,6 +770,26 @@ func (_u *UserUpdateOne) SetNillablePendingEmail(v *string) *UserUpdateOne {
 	return _u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_u *UserUpdateOne) SetDeactivatedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetDeactivatedAt(v)
+	return _u
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDeactivatedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetDeactivatedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (_u *UserUpdateOne) ClearDeactivatedAt() *UserUpdateOne {
+	_u.mutation.ClearDeactivatedAt()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdateOne) AddTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddTokenIDs(ids...)
@@ -1020,6 +1066,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.PendingEmail(); ok {
 		_spec.SetField(user.FieldPendingEmail, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DeactivatedAt(); ok {
+		_spec.SetField(user.FieldDeactivatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeactivatedAtCleared() {
+		_spec.ClearField(user.FieldDeactivatedAt, field.TypeTime)
 	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -119,7 +119,7 @@ func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *
 			return a.Serve(cmd.Context())
 		}),
 	})
-	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), mailCmd(withApp), jwtCmd(), cleanupCmd(withApp),
+	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), userCmd(withApp), mailCmd(withApp), jwtCmd(), cleanupCmd(withApp),
 		importCmd(env, stderr), throttleCmd(withApp))
 	return root
 }
@@ -279,6 +279,42 @@ func tokenCmd(withApp appRunner) *cobra.Command {
 	}
 	revoke.Flags().BoolVar(&all, "all", false, "the argument is a username: revoke all their tokens")
 	cmd.AddCommand(create, revoke)
+	return cmd
+}
+
+// userCmd holds the operator's account controls. Like role revoke, it is the repair path: it may
+// deactivate anyone, the last admin included, which the API refuses an admin for themself.
+func userCmd(withApp appRunner) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Deactivate or reactivate accounts"}
+	set := func(use, short, done, already string, apply func(ctx context.Context, a *app.App, id int) (bool, error)) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " <username>",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+				id, err := a.Users.UserIDByUsername(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				changed, err := apply(cmd.Context(), a, id)
+				if err != nil {
+					return err
+				}
+				if changed {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", done, args[0])
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", already, args[0])
+				}
+				return nil
+			}),
+		}
+	}
+	cmd.AddCommand(
+		set("deactivate", "Deactivate a user and revoke all their tokens and refresh tokens", "deactivated", "already inactive",
+			func(ctx context.Context, a *app.App, id int) (bool, error) { return a.Users.DeactivateUser(ctx, id) }),
+		set("activate", "Reactivate a user (or activate one without the activation link)", "activated", "already active",
+			func(ctx context.Context, a *app.App, id int) (bool, error) { return a.Users.ReactivateUser(ctx, id) }),
+	)
 	return cmd
 }
 

@@ -242,6 +242,42 @@ func TestRoleCommands(t *testing.T) {
 	})
 }
 
+func TestUserCommands(t *testing.T) {
+	t.Parallel()
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		c := newCLI(t, db.NewURL(t), nil)
+		c.expect("superuser \"root\" created (id 1)\n", "createsuperuser", "--username", "root", "--password", pw)
+		clock := &apitest.Clock{}
+		s := c.server(nil, app.Options{Now: clock.Now})
+		s.Register(t, "alice", "alice@example.com", pw)
+		key := s.Login(t, "alice", pw)
+		s.Expect(t, "GET", "/auth/users/me/", "", key, 200, `{"email":"alice@example.com","id":2,"username":"alice"}`)
+
+		// Deactivation revokes the tokens too, so the running server refuses the key it has cached.
+		c.expect("deactivated: alice\n", "user", "deactivate", "alice")
+		behindItsBack(db, clock)
+		s.Eventually(t, "a deactivation from the CLI", "/auth/users/me/", key, `{"detail":"Invalid token."}`)
+		s.Expect(t, "POST", "/auth/token/login/", `{"username":"alice","password":"`+pw+`"}`, "", 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`)
+		c.expect("already inactive: alice\n", "user", "deactivate", "alice")
+
+		c.expect("activated: alice\n", "user", "activate", "alice")
+		s.Expect(t, "GET", "/auth/users/me/", "", key, 401, `{"detail":"Invalid token."}`) // old sessions stay revoked
+		s.Login(t, "alice", pw)
+		c.expect("already active: alice\n", "user", "activate", "alice")
+
+		// The CLI is the repair path: it may deactivate an admin, even the last one, which the API refuses
+		// an admin for themself.
+		root := s.Login(t, "root", pw)
+		s.Expect(t, "PATCH", "/auth/users/1/", `{"is_active":false}`, root, 400, `{"is_active":["You cannot deactivate your own account."]}`)
+		c.expect("deactivated: root\n", "user", "deactivate", "root")
+		c.expect("activated: root\n", "user", "activate", "root")
+		s.Login(t, "root", pw)
+
+		c.fails("error: no such user or role", "user", "deactivate", "nobody")
+		c.fails("error: accepts 1 arg(s), received 0", "user", "activate")
+	})
+}
+
 func TestMailStatus(t *testing.T) {
 	t.Parallel()
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {

@@ -238,6 +238,7 @@ var (
 		{Name: "last_login", Type: field.TypeTime, Nullable: true},
 		{Name: "link_version", Type: field.TypeInt64, Default: 0},
 		{Name: "pending_email", Type: field.TypeString, Size: 254, Default: ""},
+		{Name: "deactivated_at", Type: field.TypeTime, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

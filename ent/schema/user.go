@@ -37,6 +37,10 @@ func (User) Fields() []ent.Field {
 		field.Int64("link_version").Default(0),
 		// An address waiting for confirmation (GOJOSER_EMAIL_CHANGE_CONFIRM); "" when none.
 		field.String("pending_email").MaxLen(254).Default(""),
+		// When an admin (or the CLI) deactivated the account; NULL otherwise. An account that is inactive
+		// because it awaits activation may be activated by its link; one an admin deactivated may not,
+		// or the user could undo the deactivation with resend_activation.
+		field.Time("deactivated_at").Optional().Nillable(),
 	}
 }
 

@@ -32,6 +32,8 @@ const (
 	FieldLinkVersion = "link_version"
 	// FieldPendingEmail holds the string denoting the pending_email field in the database.
 	FieldPendingEmail = "pending_email"
+	// FieldDeactivatedAt holds the string denoting the deactivated_at field in the database.
+	FieldDeactivatedAt = "deactivated_at"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
 	// EdgeRoles holds the string denoting the roles edge name in mutations.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldLastLogin,
 	FieldLinkVersion,
 	FieldPendingEmail,
+	FieldDeactivatedAt,
 }
 
 var (
@@ -170,6 +173,11 @@ func ByLinkVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByPendingEmail orders the results by the pending_email field.
 func ByPendingEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPendingEmail, opts...).ToFunc()
+}
+
+// ByDeactivatedAt orders the results by the deactivated_at field.
+func ByDeactivatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeactivatedAt, opts...).ToFunc()
 }
 
 // ByTokensCount orders the results by tokens count.

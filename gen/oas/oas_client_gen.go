@@ -58,6 +58,12 @@ type Invoker interface {
 	// match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
 	// answer also carries `auth_token` (a gojoser extension).
 	//
+	// Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+	// active at once, no activation mail; `false`: inactive, and activation links cannot activate it). An
+	// admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+	// the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+	// is issued. Anyone else's `is_active` is ignored.
+	//
 	// POST /auth/users/
 	CreateUser(ctx context.Context, request *UserCreateRequest) (CreateUserRes, error)
 	// DeleteMe invokes deleteMe operation.
@@ -187,10 +193,21 @@ type Invoker interface {
 	PartialUpdateMe(ctx context.Context, request *UserUpdateRequest) (PartialUpdateMeRes, error)
 	// PartialUpdateUser invokes partialUpdateUser operation.
 	//
-	// The owner or an admin. Only `email` is writable.
+	// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+	// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+	// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+	// (400). Anyone else's `is_active` is ignored.
 	//
 	// PATCH /auth/users/{id}/
 	PartialUpdateUser(ctx context.Context, request *UserUpdateRequest, params PartialUpdateUserParams) (PartialUpdateUserRes, error)
+	// RequestUserPasswordReset invokes requestUserPasswordReset operation.
+	//
+	// Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+	// goes out when the account is active and has an address. The admin never sees or sets the password
+	// (ASVS 6.4.6): this endpoint takes no body.
+	//
+	// POST /auth/users/{id}/reset_password/
+	RequestUserPasswordReset(ctx context.Context, params RequestUserPasswordResetParams) (RequestUserPasswordResetRes, error)
 	// ResendActivation invokes resendActivation operation.
 	//
 	// Queues a new activation mail for an inactive account with this email. The answer is 204 whether or
@@ -241,6 +258,13 @@ type Invoker interface {
 	//
 	// DELETE /auth/token/{id}/
 	RevokeToken(ctx context.Context, params RevokeTokenParams) (RevokeTokenRes, error)
+	// RevokeUserTokens invokes revokeUserTokens operation.
+	//
+	// Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+	// transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+	//
+	// DELETE /auth/users/{id}/tokens/
+	RevokeUserTokens(ctx context.Context, params RevokeUserTokensParams) (RevokeUserTokensRes, error)
 	// SetPassword invokes setPassword operation.
 	//
 	// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With
@@ -317,7 +341,10 @@ type Invoker interface {
 	UpdateMe(ctx context.Context, request *UserUpdateRequest) (UpdateMeRes, error)
 	// UpdateUser invokes updateUser operation.
 	//
-	// The owner or an admin. Only `email` is writable.
+	// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+	// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+	// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+	// (400). Anyone else's `is_active` is ignored.
 	//
 	// PUT /auth/users/{id}/
 	UpdateUser(ctx context.Context, request *UserUpdateRequest, params UpdateUserParams) (UpdateUserRes, error)
@@ -691,6 +718,12 @@ func (c *Client) sendCreateRole(ctx context.Context, request *RoleCreateRequest)
 // Creates a user. With `GOJOSER_USER_CREATE_PASSWORD_RETYPE=true`, `re_password` is required and must
 // match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
 // answer also carries `auth_token` (a gojoser extension).
+//
+// Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+// active at once, no activation mail; `false`: inactive, and activation links cannot activate it). An
+// admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+// the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+// is issued. Anyone else's `is_active` is ignored.
 //
 // POST /auth/users/
 func (c *Client) CreateUser(ctx context.Context, request *UserCreateRequest) (CreateUserRes, error) {
@@ -2195,7 +2228,10 @@ func (c *Client) sendPartialUpdateMe(ctx context.Context, request *UserUpdateReq
 
 // PartialUpdateUser invokes partialUpdateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PATCH /auth/users/{id}/
 func (c *Client) PartialUpdateUser(ctx context.Context, request *UserUpdateRequest, params PartialUpdateUserParams) (PartialUpdateUserRes, error) {
@@ -2284,6 +2320,103 @@ func (c *Client) sendPartialUpdateUser(ctx context.Context, request *UserUpdateR
 	}()
 
 	result, err := decodePartialUpdateUserResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// RequestUserPasswordReset invokes requestUserPasswordReset operation.
+//
+// Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+// goes out when the account is active and has an address. The admin never sees or sets the password
+// (ASVS 6.4.6): this endpoint takes no body.
+//
+// POST /auth/users/{id}/reset_password/
+func (c *Client) RequestUserPasswordReset(ctx context.Context, params RequestUserPasswordResetParams) (RequestUserPasswordResetRes, error) {
+	res, err := c.sendRequestUserPasswordReset(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendRequestUserPasswordReset(ctx context.Context, params RequestUserPasswordResetParams) (res RequestUserPasswordResetRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/auth/users/"
+	{
+		// Encode "id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.ID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/reset_password/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, RequestUserPasswordResetOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeRequestUserPasswordResetResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -2901,6 +3034,102 @@ func (c *Client) sendRevokeToken(ctx context.Context, params RevokeTokenParams) 
 	}()
 
 	result, err := decodeRevokeTokenResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// RevokeUserTokens invokes revokeUserTokens operation.
+//
+// Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+// transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+//
+// DELETE /auth/users/{id}/tokens/
+func (c *Client) RevokeUserTokens(ctx context.Context, params RevokeUserTokensParams) (RevokeUserTokensRes, error) {
+	res, err := c.sendRevokeUserTokens(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendRevokeUserTokens(ctx context.Context, params RevokeUserTokensParams) (res RevokeUserTokensRes, err error) {
+
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/auth/users/"
+	{
+		// Encode "id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.StringToString(params.ID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/tokens/"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	r, err := ht.NewRequest(ctx, "DELETE", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+
+			switch err := c.securityTokenAuth(ctx, RevokeUserTokensOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"TokenAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	result, err := decodeRevokeUserTokensResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -3676,7 +3905,10 @@ func (c *Client) sendUpdateMe(ctx context.Context, request *UserUpdateRequest) (
 
 // UpdateUser invokes updateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PUT /auth/users/{id}/
 func (c *Client) UpdateUser(ctx context.Context, request *UserUpdateRequest, params UpdateUserParams) (UpdateUserRes, error) {

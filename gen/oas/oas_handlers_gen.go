@@ -540,6 +540,12 @@ func (s *Server) handleCreateRoleRequest(args [0]string, argsEscaped bool, w htt
 // match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
 // answer also carries `auth_token` (a gojoser extension).
 //
+// Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+// active at once, no activation mail; `false`: inactive, and activation links cannot activate it). An
+// admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+// the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+// is issued. Anyone else's `is_active` is ignored.
+//
 // POST /auth/users/
 func (s *Server) handleCreateUserRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
 	statusWriter := &codeRecorder{ResponseWriter: w}
@@ -2785,7 +2791,10 @@ func (s *Server) handlePartialUpdateMeRequest(args [0]string, argsEscaped bool, 
 
 // handlePartialUpdateUserRequest handles partialUpdateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PATCH /auth/users/{id}/
 func (s *Server) handlePartialUpdateUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2918,6 +2927,136 @@ func (s *Server) handlePartialUpdateUserRequest(args [1]string, argsEscaped bool
 	}
 
 	if err := encodePartialUpdateUserResponse(response, w); err != nil {
+		defer recordError("EncodeResponse", err)
+		if !errors.Is(err, ht.ErrInternalServerErrorResponse) {
+			s.cfg.ErrorHandler(ctx, w, r, err)
+		}
+		return
+	}
+}
+
+// handleRequestUserPasswordResetRequest handles requestUserPasswordReset operation.
+//
+// Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+// goes out when the account is active and has an address. The admin never sees or sets the password
+// (ASVS 6.4.6): this endpoint takes no body.
+//
+// POST /auth/users/{id}/reset_password/
+func (s *Server) handleRequestUserPasswordResetRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
+	statusWriter := &codeRecorder{ResponseWriter: w}
+	w = statusWriter
+	ctx := r.Context()
+
+	var (
+		err          error
+		opErrContext = ogenerrors.OperationContext{
+			Name: RequestUserPasswordResetOperation,
+			ID:   "requestUserPasswordReset",
+		}
+	)
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			sctx, ok, err := s.securityTokenAuth(ctx, RequestUserPasswordResetOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "TokenAuth",
+					Err:              err,
+				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 0
+				ctx = sctx
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			err = &ogenerrors.SecurityError{
+				OperationContext: opErrContext,
+				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
+			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
+			return
+		}
+	}
+	params, err := decodeRequestUserPasswordResetParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
+
+	var rawBody []byte
+
+	var response RequestUserPasswordResetRes
+	if m := s.cfg.Middleware; m != nil {
+		mreq := middleware.Request{
+			Context:          ctx,
+			OperationName:    RequestUserPasswordResetOperation,
+			OperationSummary: "Mail a user a password-reset link",
+			OperationID:      "requestUserPasswordReset",
+			Body:             nil,
+			RawBody:          rawBody,
+			Params: middleware.Parameters{
+				{
+					Name: "id",
+					In:   "path",
+				}: params.ID,
+			},
+			Raw: r,
+		}
+
+		type (
+			Request  = struct{}
+			Params   = RequestUserPasswordResetParams
+			Response = RequestUserPasswordResetRes
+		)
+		response, err = middleware.HookMiddleware[
+			Request,
+			Params,
+			Response,
+		](
+			m,
+			mreq,
+			unpackRequestUserPasswordResetParams,
+			func(ctx context.Context, request Request, params Params) (response Response, err error) {
+				response, err = s.h.RequestUserPasswordReset(ctx, params)
+				return response, err
+			},
+		)
+	} else {
+		response, err = s.h.RequestUserPasswordReset(ctx, params)
+	}
+	if err != nil {
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
+
+	if err := encodeRequestUserPasswordResetResponse(response, w); err != nil {
 		defer recordError("EncodeResponse", err)
 		if !errors.Is(err, ht.ErrInternalServerErrorResponse) {
 			s.cfg.ErrorHandler(ctx, w, r, err)
@@ -3831,6 +3970,135 @@ func (s *Server) handleRevokeTokenRequest(args [1]string, argsEscaped bool, w ht
 	}
 
 	if err := encodeRevokeTokenResponse(response, w); err != nil {
+		defer recordError("EncodeResponse", err)
+		if !errors.Is(err, ht.ErrInternalServerErrorResponse) {
+			s.cfg.ErrorHandler(ctx, w, r, err)
+		}
+		return
+	}
+}
+
+// handleRevokeUserTokensRequest handles revokeUserTokens operation.
+//
+// Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+// transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+//
+// DELETE /auth/users/{id}/tokens/
+func (s *Server) handleRevokeUserTokensRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
+	statusWriter := &codeRecorder{ResponseWriter: w}
+	w = statusWriter
+	ctx := r.Context()
+
+	var (
+		err          error
+		opErrContext = ogenerrors.OperationContext{
+			Name: RevokeUserTokensOperation,
+			ID:   "revokeUserTokens",
+		}
+	)
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			sctx, ok, err := s.securityTokenAuth(ctx, RevokeUserTokensOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "TokenAuth",
+					Err:              err,
+				}
+				defer recordError("Security:TokenAuth", err)
+				s.cfg.ErrorHandler(ctx, w, r, err)
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 0
+				ctx = sctx
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			err = &ogenerrors.SecurityError{
+				OperationContext: opErrContext,
+				Err:              ogenerrors.ErrSecurityRequirementIsNotSatisfied,
+			}
+			defer recordError("Security", err)
+			s.cfg.ErrorHandler(ctx, w, r, err)
+			return
+		}
+	}
+	params, err := decodeRevokeUserTokensParams(args, argsEscaped, r)
+	if err != nil {
+		err = &ogenerrors.DecodeParamsError{
+			OperationContext: opErrContext,
+			Err:              err,
+		}
+		defer recordError("DecodeParams", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
+
+	var rawBody []byte
+
+	var response RevokeUserTokensRes
+	if m := s.cfg.Middleware; m != nil {
+		mreq := middleware.Request{
+			Context:          ctx,
+			OperationName:    RevokeUserTokensOperation,
+			OperationSummary: "Log a user out everywhere",
+			OperationID:      "revokeUserTokens",
+			Body:             nil,
+			RawBody:          rawBody,
+			Params: middleware.Parameters{
+				{
+					Name: "id",
+					In:   "path",
+				}: params.ID,
+			},
+			Raw: r,
+		}
+
+		type (
+			Request  = struct{}
+			Params   = RevokeUserTokensParams
+			Response = RevokeUserTokensRes
+		)
+		response, err = middleware.HookMiddleware[
+			Request,
+			Params,
+			Response,
+		](
+			m,
+			mreq,
+			unpackRevokeUserTokensParams,
+			func(ctx context.Context, request Request, params Params) (response Response, err error) {
+				response, err = s.h.RevokeUserTokens(ctx, params)
+				return response, err
+			},
+		)
+	} else {
+		response, err = s.h.RevokeUserTokens(ctx, params)
+	}
+	if err != nil {
+		defer recordError("Internal", err)
+		s.cfg.ErrorHandler(ctx, w, r, err)
+		return
+	}
+
+	if err := encodeRevokeUserTokensResponse(response, w); err != nil {
 		defer recordError("EncodeResponse", err)
 		if !errors.Is(err, ht.ErrInternalServerErrorResponse) {
 			s.cfg.ErrorHandler(ctx, w, r, err)
@@ -4906,7 +5174,10 @@ func (s *Server) handleUpdateMeRequest(args [0]string, argsEscaped bool, w http.
 
 // handleUpdateUserRequest handles updateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PUT /auth/users/{id}/
 func (s *Server) handleUpdateUserRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

@@ -97,6 +97,10 @@ type PartialUpdateUserRes interface {
 	partialUpdateUserRes()
 }
 
+type RequestUserPasswordResetRes interface {
+	requestUserPasswordResetRes()
+}
+
 type ResendActivationRes interface {
 	resendActivationRes()
 }
@@ -123,6 +127,10 @@ type RevokeRoleRes interface {
 
 type RevokeTokenRes interface {
 	revokeTokenRes()
+}
+
+type RevokeUserTokensRes interface {
+	revokeUserTokensRes()
 }
 
 type SetPasswordRes interface {

@@ -3058,6 +3058,120 @@ func (s *PartialUpdateUserUnsupportedMediaType) UnmarshalJSON(data []byte) error
 	return s.Decode(d)
 }
 
+// Encode encodes RequestUserPasswordResetForbidden as json.
+func (s *RequestUserPasswordResetForbidden) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RequestUserPasswordResetForbidden from json.
+func (s *RequestUserPasswordResetForbidden) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RequestUserPasswordResetForbidden to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RequestUserPasswordResetForbidden(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RequestUserPasswordResetForbidden) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RequestUserPasswordResetForbidden) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes RequestUserPasswordResetNotFound as json.
+func (s *RequestUserPasswordResetNotFound) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RequestUserPasswordResetNotFound from json.
+func (s *RequestUserPasswordResetNotFound) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RequestUserPasswordResetNotFound to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RequestUserPasswordResetNotFound(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RequestUserPasswordResetNotFound) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RequestUserPasswordResetNotFound) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes RequestUserPasswordResetUnauthorized as json.
+func (s *RequestUserPasswordResetUnauthorized) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RequestUserPasswordResetUnauthorized from json.
+func (s *RequestUserPasswordResetUnauthorized) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RequestUserPasswordResetUnauthorized to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RequestUserPasswordResetUnauthorized(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RequestUserPasswordResetUnauthorized) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RequestUserPasswordResetUnauthorized) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes ResendActivationUnauthorized as json.
 func (s *ResendActivationUnauthorized) Encode(e *jx.Encoder) {
 	unwrapped := (*ErrorDetail)(s)
@@ -3852,6 +3966,120 @@ func (s *RevokeTokenUnauthorized) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *RevokeTokenUnauthorized) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes RevokeUserTokensForbidden as json.
+func (s *RevokeUserTokensForbidden) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RevokeUserTokensForbidden from json.
+func (s *RevokeUserTokensForbidden) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RevokeUserTokensForbidden to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RevokeUserTokensForbidden(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RevokeUserTokensForbidden) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RevokeUserTokensForbidden) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes RevokeUserTokensNotFound as json.
+func (s *RevokeUserTokensNotFound) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RevokeUserTokensNotFound from json.
+func (s *RevokeUserTokensNotFound) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RevokeUserTokensNotFound to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RevokeUserTokensNotFound(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RevokeUserTokensNotFound) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RevokeUserTokensNotFound) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes RevokeUserTokensUnauthorized as json.
+func (s *RevokeUserTokensUnauthorized) Encode(e *jx.Encoder) {
+	unwrapped := (*ErrorDetail)(s)
+
+	unwrapped.Encode(e)
+}
+
+// Decode decodes RevokeUserTokensUnauthorized from json.
+func (s *RevokeUserTokensUnauthorized) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode RevokeUserTokensUnauthorized to nil")
+	}
+	var unwrapped ErrorDetail
+	if err := func() error {
+		if err := unwrapped.Decode(d); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return errors.Wrap(err, "alias")
+	}
+	*s = RevokeUserTokensUnauthorized(unwrapped)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *RevokeUserTokensUnauthorized) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *RevokeUserTokensUnauthorized) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -6053,13 +6281,20 @@ func (s *UserCreateRequest) encodeFields(e *jx.Encoder) {
 			s.RePassword.Encode(e)
 		}
 	}
+	{
+		if s.IsActive.Set {
+			e.FieldStart("is_active")
+			s.IsActive.Encode(e)
+		}
+	}
 }
 
-var jsonFieldsNameOfUserCreateRequest = [4]string{
+var jsonFieldsNameOfUserCreateRequest = [5]string{
 	0: "username",
 	1: "email",
 	2: "password",
 	3: "re_password",
+	4: "is_active",
 }
 
 // Decode decodes UserCreateRequest from json.
@@ -6109,6 +6344,16 @@ func (s *UserCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"re_password\"")
+			}
+		case "is_active":
+			if err := func() error {
+				s.IsActive.Reset()
+				if err := s.IsActive.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"is_active\"")
 			}
 		default:
 			return d.Skip()
@@ -6359,10 +6604,17 @@ func (s *UserUpdateRequest) encodeFields(e *jx.Encoder) {
 			s.Email.Encode(e)
 		}
 	}
+	{
+		if s.IsActive.Set {
+			e.FieldStart("is_active")
+			s.IsActive.Encode(e)
+		}
+	}
 }
 
-var jsonFieldsNameOfUserUpdateRequest = [1]string{
+var jsonFieldsNameOfUserUpdateRequest = [2]string{
 	0: "email",
+	1: "is_active",
 }
 
 // Decode decodes UserUpdateRequest from json.
@@ -6382,6 +6634,16 @@ func (s *UserUpdateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"email\"")
+			}
+		case "is_active":
+			if err := func() error {
+				s.IsActive.Reset()
+				if err := s.IsActive.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"is_active\"")
 			}
 		default:
 			return d.Skip()

@@ -464,6 +464,72 @@ func decodePartialUpdateUserParams(args [1]string, argsEscaped bool, r *http.Req
 	return params, nil
 }
 
+// RequestUserPasswordResetParams is parameters of requestUserPasswordReset operation.
+type RequestUserPasswordResetParams struct {
+	// The user's id. A non-numeric id is a 404, as in Djoser.
+	ID string
+}
+
+func unpackRequestUserPasswordResetParams(packed middleware.Parameters) (params RequestUserPasswordResetParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "id",
+			In:   "path",
+		}
+		params.ID = packed[key].(string)
+	}
+	return params
+}
+
+func decodeRequestUserPasswordResetParams(args [1]string, argsEscaped bool, r *http.Request) (params RequestUserPasswordResetParams, _ error) {
+	// Decode path: id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.ID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // RevokeRoleParams is parameters of revokeRole operation.
 type RevokeRoleParams struct {
 	// The user's id. A non-numeric id is a 404, as in Djoser.
@@ -652,6 +718,72 @@ func decodeRevokeTokenParams(args [1]string, argsEscaped bool, r *http.Request) 
 				}).Validate(string(params.ID)); err != nil {
 					return errors.Wrap(err, "string")
 				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// RevokeUserTokensParams is parameters of revokeUserTokens operation.
+type RevokeUserTokensParams struct {
+	// The user's id. A non-numeric id is a 404, as in Djoser.
+	ID string
+}
+
+func unpackRevokeUserTokensParams(packed middleware.Parameters) (params RevokeUserTokensParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "id",
+			In:   "path",
+		}
+		params.ID = packed[key].(string)
+	}
+	return params
+}
+
+func decodeRevokeUserTokensParams(args [1]string, argsEscaped bool, r *http.Request) (params RevokeUserTokensParams, _ error) {
+	// Decode path: id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.ID = c
 				return nil
 			}(); err != nil {
 				return err

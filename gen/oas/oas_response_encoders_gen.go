@@ -1397,6 +1397,54 @@ func encodePartialUpdateUserResponse(response PartialUpdateUserRes, w http.Respo
 	}
 }
 
+func encodeRequestUserPasswordResetResponse(response RequestUserPasswordResetRes, w http.ResponseWriter) error {
+	switch response := response.(type) {
+	case *RequestUserPasswordResetNoContent:
+		w.WriteHeader(204)
+
+		return nil
+
+	case *RequestUserPasswordResetUnauthorized:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(401)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *RequestUserPasswordResetForbidden:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(403)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *RequestUserPasswordResetNotFound:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(404)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	default:
+		return errors.Errorf("unexpected response type: %T", response)
+	}
+}
+
 func encodeResendActivationResponse(response ResendActivationRes, w http.ResponseWriter) error {
 	switch response := response.(type) {
 	case *ResendActivationNoContent:
@@ -1862,6 +1910,54 @@ func encodeRevokeTokenResponse(response RevokeTokenRes, w http.ResponseWriter) e
 		return nil
 
 	case *RevokeTokenNotFound:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(404)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	default:
+		return errors.Errorf("unexpected response type: %T", response)
+	}
+}
+
+func encodeRevokeUserTokensResponse(response RevokeUserTokensRes, w http.ResponseWriter) error {
+	switch response := response.(type) {
+	case *RevokeUserTokensNoContent:
+		w.WriteHeader(204)
+
+		return nil
+
+	case *RevokeUserTokensUnauthorized:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(401)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *RevokeUserTokensForbidden:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(403)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *RevokeUserTokensNotFound:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(404)
 

@@ -758,6 +758,23 @@ type PartialUpdateUserUnsupportedMediaType ErrorDetail
 
 func (*PartialUpdateUserUnsupportedMediaType) partialUpdateUserRes() {}
 
+type RequestUserPasswordResetForbidden ErrorDetail
+
+func (*RequestUserPasswordResetForbidden) requestUserPasswordResetRes() {}
+
+// RequestUserPasswordResetNoContent is response for RequestUserPasswordReset operation.
+type RequestUserPasswordResetNoContent struct{}
+
+func (*RequestUserPasswordResetNoContent) requestUserPasswordResetRes() {}
+
+type RequestUserPasswordResetNotFound ErrorDetail
+
+func (*RequestUserPasswordResetNotFound) requestUserPasswordResetRes() {}
+
+type RequestUserPasswordResetUnauthorized ErrorDetail
+
+func (*RequestUserPasswordResetUnauthorized) requestUserPasswordResetRes() {}
+
 // ResendActivationNoContent is response for ResendActivation operation.
 type ResendActivationNoContent struct{}
 
@@ -950,6 +967,23 @@ func (*RevokeTokenNotFound) revokeTokenRes() {}
 type RevokeTokenUnauthorized ErrorDetail
 
 func (*RevokeTokenUnauthorized) revokeTokenRes() {}
+
+type RevokeUserTokensForbidden ErrorDetail
+
+func (*RevokeUserTokensForbidden) revokeUserTokensRes() {}
+
+// RevokeUserTokensNoContent is response for RevokeUserTokens operation.
+type RevokeUserTokensNoContent struct{}
+
+func (*RevokeUserTokensNoContent) revokeUserTokensRes() {}
+
+type RevokeUserTokensNotFound ErrorDetail
+
+func (*RevokeUserTokensNotFound) revokeUserTokensRes() {}
+
+type RevokeUserTokensUnauthorized ErrorDetail
+
+func (*RevokeUserTokensUnauthorized) revokeUserTokensRes() {}
 
 // Ref: #/components/schemas/Role
 type Role struct {
@@ -1556,6 +1590,7 @@ type UserCreateRequest struct {
 	Password OptNilString `json:"password"`
 	// Required with USER_CREATE_PASSWORD_RETYPE.
 	RePassword OptNilString `json:"re_password"`
+	IsActive   OptNilString `json:"is_active"`
 }
 
 // GetUsername returns the value of Username.
@@ -1578,6 +1613,11 @@ func (s *UserCreateRequest) GetRePassword() OptNilString {
 	return s.RePassword
 }
 
+// GetIsActive returns the value of IsActive.
+func (s *UserCreateRequest) GetIsActive() OptNilString {
+	return s.IsActive
+}
+
 // SetUsername sets the value of Username.
 func (s *UserCreateRequest) SetUsername(val OptNilString) {
 	s.Username = val
@@ -1596,6 +1636,11 @@ func (s *UserCreateRequest) SetPassword(val OptNilString) {
 // SetRePassword sets the value of RePassword.
 func (s *UserCreateRequest) SetRePassword(val OptNilString) {
 	s.RePassword = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *UserCreateRequest) SetIsActive(val OptNilString) {
+	s.IsActive = val
 }
 
 // The registration answer; keys in Djoser's order.
@@ -1667,7 +1712,8 @@ func (s *UserDeleteRequest) SetCurrentPassword(val OptNilString) {
 
 // Ref: #/components/schemas/UserUpdateRequest
 type UserUpdateRequest struct {
-	Email OptNilString `json:"email"`
+	Email    OptNilString `json:"email"`
+	IsActive OptNilString `json:"is_active"`
 }
 
 // GetEmail returns the value of Email.
@@ -1675,9 +1721,19 @@ func (s *UserUpdateRequest) GetEmail() OptNilString {
 	return s.Email
 }
 
+// GetIsActive returns the value of IsActive.
+func (s *UserUpdateRequest) GetIsActive() OptNilString {
+	return s.IsActive
+}
+
 // SetEmail sets the value of Email.
 func (s *UserUpdateRequest) SetEmail(val OptNilString) {
 	s.Email = val
+}
+
+// SetIsActive sets the value of IsActive.
+func (s *UserUpdateRequest) SetIsActive(val OptNilString) {
+	s.IsActive = val
 }
 
 // Field name to messages; `non_field_errors` for object-level errors.

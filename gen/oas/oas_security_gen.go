@@ -62,10 +62,13 @@ var operationRolesTokenAuth = map[string][]string{
 	ListUserTokensOperation: []string{
 		"admin",
 	},
-	ListUsersOperation:            []string{},
-	LogoutAllOperation:            []string{},
-	PartialUpdateMeOperation:      []string{},
-	PartialUpdateUserOperation:    []string{},
+	ListUsersOperation:         []string{},
+	LogoutAllOperation:         []string{},
+	PartialUpdateMeOperation:   []string{},
+	PartialUpdateUserOperation: []string{},
+	RequestUserPasswordResetOperation: []string{
+		"admin",
+	},
 	ResendActivationOperation:     []string{},
 	ResetPasswordOperation:        []string{},
 	ResetPasswordConfirmOperation: []string{},
@@ -74,7 +77,10 @@ var operationRolesTokenAuth = map[string][]string{
 	RevokeRoleOperation: []string{
 		"admin",
 	},
-	RevokeTokenOperation:    []string{},
+	RevokeTokenOperation: []string{},
+	RevokeUserTokensOperation: []string{
+		"admin",
+	},
 	SetPasswordOperation:    []string{},
 	SetUsernameOperation:    []string{},
 	SocialAuthURLOperation:  []string{},

@@ -44,6 +44,12 @@ type Handler interface {
 	// match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
 	// answer also carries `auth_token` (a gojoser extension).
 	//
+	// Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+	// active at once, no activation mail; `false`: inactive, and activation links cannot activate it). An
+	// admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+	// the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+	// is issued. Anyone else's `is_active` is ignored.
+	//
 	// POST /auth/users/
 	CreateUser(ctx context.Context, req *UserCreateRequest) (CreateUserRes, error)
 	// DeleteMe implements deleteMe operation.
@@ -173,10 +179,21 @@ type Handler interface {
 	PartialUpdateMe(ctx context.Context, req *UserUpdateRequest) (PartialUpdateMeRes, error)
 	// PartialUpdateUser implements partialUpdateUser operation.
 	//
-	// The owner or an admin. Only `email` is writable.
+	// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+	// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+	// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+	// (400). Anyone else's `is_active` is ignored.
 	//
 	// PATCH /auth/users/{id}/
 	PartialUpdateUser(ctx context.Context, req *UserUpdateRequest, params PartialUpdateUserParams) (PartialUpdateUserRes, error)
+	// RequestUserPasswordReset implements requestUserPasswordReset operation.
+	//
+	// Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+	// goes out when the account is active and has an address. The admin never sees or sets the password
+	// (ASVS 6.4.6): this endpoint takes no body.
+	//
+	// POST /auth/users/{id}/reset_password/
+	RequestUserPasswordReset(ctx context.Context, params RequestUserPasswordResetParams) (RequestUserPasswordResetRes, error)
 	// ResendActivation implements resendActivation operation.
 	//
 	// Queues a new activation mail for an inactive account with this email. The answer is 204 whether or
@@ -227,6 +244,13 @@ type Handler interface {
 	//
 	// DELETE /auth/token/{id}/
 	RevokeToken(ctx context.Context, params RevokeTokenParams) (RevokeTokenRes, error)
+	// RevokeUserTokens implements revokeUserTokens operation.
+	//
+	// Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+	// transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+	//
+	// DELETE /auth/users/{id}/tokens/
+	RevokeUserTokens(ctx context.Context, params RevokeUserTokensParams) (RevokeUserTokensRes, error)
 	// SetPassword implements setPassword operation.
 	//
 	// Needs `current_password`, and `re_new_password` with `GOJOSER_SET_PASSWORD_RETYPE=true`. With
@@ -303,7 +327,10 @@ type Handler interface {
 	UpdateMe(ctx context.Context, req *UserUpdateRequest) (UpdateMeRes, error)
 	// UpdateUser implements updateUser operation.
 	//
-	// The owner or an admin. Only `email` is writable.
+	// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+	// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+	// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+	// (400). Anyone else's `is_active` is ignored.
 	//
 	// PUT /auth/users/{id}/
 	UpdateUser(ctx context.Context, req *UserUpdateRequest, params UpdateUserParams) (UpdateUserRes, error)

@@ -61,6 +61,12 @@ func (UnimplementedHandler) CreateRole(ctx context.Context, req *RoleCreateReque
 // match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
 // answer also carries `auth_token` (a gojoser extension).
 //
+// Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+// active at once, no activation mail; `false`: inactive, and activation links cannot activate it). An
+// admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+// the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+// is issued. Anyone else's `is_active` is ignored.
+//
 // POST /auth/users/
 func (UnimplementedHandler) CreateUser(ctx context.Context, req *UserCreateRequest) (r CreateUserRes, _ error) {
 	return r, ht.ErrNotImplemented
@@ -250,10 +256,24 @@ func (UnimplementedHandler) PartialUpdateMe(ctx context.Context, req *UserUpdate
 
 // PartialUpdateUser implements partialUpdateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PATCH /auth/users/{id}/
 func (UnimplementedHandler) PartialUpdateUser(ctx context.Context, req *UserUpdateRequest, params PartialUpdateUserParams) (r PartialUpdateUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RequestUserPasswordReset implements requestUserPasswordReset operation.
+//
+// Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+// goes out when the account is active and has an address. The admin never sees or sets the password
+// (ASVS 6.4.6): this endpoint takes no body.
+//
+// POST /auth/users/{id}/reset_password/
+func (UnimplementedHandler) RequestUserPasswordReset(ctx context.Context, params RequestUserPasswordResetParams) (r RequestUserPasswordResetRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -325,6 +345,16 @@ func (UnimplementedHandler) RevokeRole(ctx context.Context, params RevokeRolePar
 //
 // DELETE /auth/token/{id}/
 func (UnimplementedHandler) RevokeToken(ctx context.Context, params RevokeTokenParams) (r RevokeTokenRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeUserTokens implements revokeUserTokens operation.
+//
+// Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+// transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+//
+// DELETE /auth/users/{id}/tokens/
+func (UnimplementedHandler) RevokeUserTokens(ctx context.Context, params RevokeUserTokensParams) (r RevokeUserTokensRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -428,7 +458,10 @@ func (UnimplementedHandler) UpdateMe(ctx context.Context, req *UserUpdateRequest
 
 // UpdateUser implements updateUser operation.
 //
-// The owner or an admin. Only `email` is writable.
+// The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+// `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+// reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate themself
+// (400). Anyone else's `is_active` is ignored.
 //
 // PUT /auth/users/{id}/
 func (UnimplementedHandler) UpdateUser(ctx context.Context, req *UserUpdateRequest, params UpdateUserParams) (r UpdateUserRes, _ error) {

@@ -143,5 +143,9 @@ const (
 	MsgRoleName       = "Enter a valid role name. This value may contain only letters, numbers, and _/./- characters."
 	MsgRoleTaken      = "A role with that name already exists."
 	MsgRevokeOwnAdmin = "You cannot revoke your own admin role."
-	MsgLastLoginWay   = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
+	// MsgDeactivateSelf: an admin's PUT/PATCH of their own is_active=false.
+	MsgDeactivateSelf = "You cannot deactivate your own account."
+	// MsgAdminSetsNoPassword: a password in an admin's creation of a user (ASVS 6.4.6).
+	MsgAdminSetsNoPassword = "An admin does not set passwords; the user sets one from a password-reset mail."
+	MsgLastLoginWay        = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
 )

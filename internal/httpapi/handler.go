@@ -84,7 +84,7 @@ func actionOf(method string) users.Action {
 }
 
 func (h *Handler) CreateUser(ctx context.Context, req *oas.UserCreateRequest) (oas.CreateUserRes, error) {
-	r, err := h.users.Register(ctx, registerInput(req), site(ctx))
+	r, err := h.users.CreateUser(ctx, viewer.FromContext(ctx), registerInput(req), site(ctx))
 	if err != nil {
 		return nil, err
 	}

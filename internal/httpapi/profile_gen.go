@@ -35,14 +35,16 @@ func registerInput(req *oas.UserCreateRequest) users.RegisterInput {
 	return users.RegisterInput{
 		Username: value(req.Username),
 		Email:    value(req.Email), Password: value(req.Password), RePassword: value(req.RePassword),
+		IsActive: value(req.IsActive),
 	}
 }
 
 // updateInput is a UserUpdateRequest for the service; partial for a PATCH.
 func updateInput(req *oas.UserUpdateRequest, partial bool) users.UpdateInput {
 	return users.UpdateInput{
-		Email:   value(req.Email),
-		Partial: partial,
+		Email:    value(req.Email),
+		Partial:  partial,
+		IsActive: value(req.IsActive),
 	}
 }
 

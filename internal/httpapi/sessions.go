@@ -48,6 +48,28 @@ func (h *Handler) ListUserTokens(ctx context.Context, p oas.ListUserTokensParams
 	return toSessions(ss), nil
 }
 
+func (h *Handler) RevokeUserTokens(ctx context.Context, p oas.RevokeUserTokensParams) (oas.RevokeUserTokensRes, error) {
+	t, err := h.authorize(ctx, p.ID, users.Destroy)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.users.RevokeUserSessions(ctx, t); err != nil {
+		return nil, err
+	}
+	return &oas.RevokeUserTokensNoContent{}, nil
+}
+
+func (h *Handler) RequestUserPasswordReset(ctx context.Context, p oas.RequestUserPasswordResetParams) (oas.RequestUserPasswordResetRes, error) {
+	t, err := h.authorize(ctx, p.ID, users.Update)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.users.RequestUserPasswordReset(ctx, t, site(ctx)); err != nil {
+		return nil, err
+	}
+	return &oas.RequestUserPasswordResetNoContent{}, nil
+}
+
 func (h *Handler) RevokeToken(ctx context.Context, p oas.RevokeTokenParams) (oas.RevokeTokenRes, error) {
 	v, err := requester(ctx)
 	if err != nil {

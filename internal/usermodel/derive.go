@@ -3,6 +3,7 @@ package usermodel
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/go-faster/yaml"
 )
@@ -11,7 +12,7 @@ import (
 // read (the served /openapi.yaml, the docs, the TypeScript types); this copy differs only where the
 // generated Go must differ from what the spec says:
 //
-//   - Request bodies carry every profile field as a string or null, which is what internal/reqbody
+//   - Request bodies carry every profile field (and admin property, such as is_active) as a string or null, which is what internal/reqbody
 //     hands the server whatever the client sent (DRF accepts "5" for an integer, and reports a wrong
 //     type as a field error, not a decoding error), and their `required` lists are dropped: ogen would
 //     stop at the first missing field, and Djoser reports them all (internal/profile checks them).
@@ -31,6 +32,11 @@ func OgenSpec(data []byte, m *Model) ([]byte, error) {
 		request := name == schemaCreate || name == schemaUpdate
 		pins := map[string]string{}
 		for i := 0; props != nil && i+1 < len(props.Content); i += 2 {
+			if request && slices.Contains(adminProperties, props.Content[i].Value) {
+				// A boolean arrives as a string or null too (see wireSchema).
+				props.Content[i+1] = mapping(scalar("type"), flow(scalar("string"), null()))
+				continue
+			}
 			f := m.Field(props.Content[i].Value)
 			if f == nil {
 				continue

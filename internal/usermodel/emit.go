@@ -395,6 +395,9 @@ func registerInput(req *oas.UserCreateRequest) users.RegisterInput {
 		Username: value(req.Username),
 		{{- end}}
 		Email: value(req.Email), Password: value(req.Password), RePassword: value(req.RePassword),
+		{{- if .CreateCore.is_active}}
+		IsActive: value(req.IsActive),
+		{{- end}}
 		{{- if .CreateProfile}}
 		Profile: profile.Input{ {{- range .CreateProfile}}
 			{{.}},
@@ -411,6 +414,9 @@ func updateInput(req *oas.UserUpdateRequest, partial bool) users.UpdateInput {
 		Email: value(req.Email),
 		{{- end}}
 		Partial: partial,
+		{{- if .UpdateCore.is_active}}
+		IsActive: value(req.IsActive),
+		{{- end}}
 		{{- if .UpdateProfile}}
 		Profile: profile.Input{ {{- range .UpdateProfile}}
 			{{.}},

@@ -107,10 +107,30 @@ func (m *Model) Field(name string) *Field {
 var (
 	coreProperties = []string{"id", "username", "email"}
 	coreColumns    = []string{"id", "username", "email", "email_key", "password", "is_active", "date_joined",
-		"last_login", "link_version", "pending_email"}
+		"last_login", "link_version", "pending_email", "deactivated_at"}
 )
 
 func isCore(name string) bool { return slices.Contains(coreProperties, name) }
+
+// adminProperties are request properties for gojoser's own columns that only an admin's request writes
+// (internal/users applies them; anyone else's value is dropped). They are never profile fields, so the
+// profile machinery, which lets a user write their own fields, never sees them; the spec must mark them
+// x-gojoser-admin-only so that what it says is what the code does.
+var adminProperties = []string{"is_active"}
+
+// adminProperty checks a request schema's admin property and reports whether name is one.
+func adminProperty(where string, p prop, problems *Problems) bool {
+	if !slices.Contains(adminProperties, p.name) {
+		return false
+	}
+	if !p.schema.AdminOnly {
+		problems.add("openapi.yaml %s.%s: gojoser's own admin-only field; mark it %s: true", where, p.name, extAdminOnly)
+	}
+	if len(p.schema.Type) == 0 || p.schema.Type[0] != "boolean" {
+		problems.add("openapi.yaml %s.%s: must be type [boolean, 'null']", where, p.name)
+	}
+	return true
+}
 
 // Problems are every disagreement found, reported together.
 type Problems []string

@@ -414,7 +414,7 @@ func specModel(s *spec, problems *Problems) *Model {
 		}
 	}
 	for _, p := range createProps {
-		if slices.Contains(requestCore, p.name) {
+		if slices.Contains(requestCore, p.name) || adminProperty(schemaCreate, p, problems) {
 			continue
 		}
 		f := m.Field(p.name)
@@ -451,6 +451,9 @@ func specModel(s *spec, problems *Problems) *Model {
 	}
 	m.UpdateRequest = names(updateProps)
 	for _, p := range updateProps {
+		if adminProperty(schemaUpdate, p, problems) {
+			continue
+		}
 		f := m.Field(p.name)
 		switch {
 		case p.name == "email" && m.UsernameField == "username":

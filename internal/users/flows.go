@@ -112,12 +112,14 @@ func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site 
 	if err != nil {
 		return err
 	}
-	if u.IsActive {
+	// An account an admin deactivated is not the user's to activate: only an admin reactivates it.
+	if u.IsActive || u.DeactivatedAt != nil {
 		return ErrStaleToken
 	}
 	return s.commit(ctx, func(tx *ent.Tx) error {
-		// Only one of two simultaneous activations wins; the other is told the token is stale.
-		n, err := tx.User.Update().Where(user.ID(u.ID), user.IsActive(false)).SetIsActive(true).Save(ctx)
+		// Only one of two simultaneous activations wins; the other is told the token is stale. The
+		// condition also loses to a deactivation by an admin between the check above and this update.
+		n, err := tx.User.Update().Where(user.ID(u.ID), user.IsActive(false), user.DeactivatedAtIsNil()).SetIsActive(true).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("activate user %d: %w", u.ID, err)
 		}
@@ -184,14 +186,18 @@ func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email vali
 }
 
 // eligible is who a request by address mails: active users with a usable password for resets,
-// inactive ones for a new activation link. Users who log in through a social provider get reset mails
+// inactive ones awaiting activation (not those an admin deactivated) for a new activation link. Users who log in through a social provider get reset mails
 // without a password too: that is how they set one. The lookup is exact, as Django's.
 func eligible(kind mail.Kind, email string) []predicate.User {
-	return []predicate.User{
+	ps := []predicate.User{
 		user.Email(email),
 		user.IsActive(kind != mail.Activation),
 		user.Or(user.PasswordNEQ(password.Unusable), user.HasIdentities()),
 	}
+	if kind == mail.Activation {
+		ps = append(ps, user.DeactivatedAtIsNil())
+	}
+	return ps
 }
 
 // SetPasswordInput is POST /auth/users/set_password/.

@@ -80,8 +80,8 @@ func (m *Mailer) Deliver(ctx context.Context, msg *ent.OutboxMessage) (outbox.Re
 	case mail.EmailChangeNotice:
 		to = msg.Recipient
 	case mail.Activation:
-		if u.IsActive {
-			return outbox.Skipped, nil
+		if u.IsActive || u.DeactivatedAt != nil {
+			return outbox.Skipped, nil // activated meanwhile, or deactivated by an admin
 		}
 	case mail.PasswordReset, mail.UsernameReset:
 		if ok, err := m.resettable(ctx, u); err != nil || !ok {

@@ -20,6 +20,8 @@ import (
 type RegisterInput struct {
 	Username, Email, Password, RePassword validation.Value
 	Profile                               profile.Input
+	// IsActive is written only by an admin (see CreateUser); anyone else's is ignored.
+	IsActive validation.Value
 }
 
 // Registered is a new user, with a token key when CREATE_TOKEN_ON_REGISTER is on.
@@ -32,34 +34,10 @@ type Registered struct {
 // then the password validators, then the retype check) and creates the user. The field order is the
 // serializer's, UserCreated's in openapi.yaml (profile.RegisterOrder), then password and re_password.
 func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Registered, error) {
-	var (
-		errs            drf.FieldErrors
-		email, username string
-		changes         profile.Changes
-	)
-	for _, name := range profile.RegisterOrder {
-		switch name {
-		case "email":
-			var err error
-			if email, _, err = s.cleanEmail(ctx, &errs, "email", in.Email, true, 0); err != nil {
-				return Registered{}, err
-			}
-		case "username":
-			var ok bool
-			username, _, ok = usernameField.Clean(&errs, "username", in.Username)
-			username = normalizeUsername(username)
-			if ok {
-				taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
-				if err != nil {
-					return Registered{}, fmt.Errorf("check username: %w", err)
-				}
-				if taken {
-					errs.Add("username", drf.MsgUsernameTaken)
-				}
-			}
-		default:
-			in.Profile.Clean(&errs, name, profile.Op{Create: true}, &changes)
-		}
+	var errs drf.FieldErrors
+	username, email, changes, err := s.cleanRegistration(ctx, &errs, in)
+	if err != nil {
+		return Registered{}, err
 	}
 	pw, _, _ := passwordField.Clean(&errs, "password", in.Password)
 	var rePW string
@@ -69,7 +47,6 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 	if err := errs.Err(); err != nil {
 		return Registered{}, err
 	}
-	email = normalizeEmail(email)
 	if msgs := password.Validate(pw, attrs(username, email, &changes.Profile)); msgs != nil {
 		return Registered{}, drf.Field("password", msgs...)
 	}
@@ -139,6 +116,34 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 	}
 	s.log.InfoContext(ctx, "user registered", "user_id", out.User.ID)
 	return out, nil
+}
+
+// cleanRegistration validates the user's fields of a creation in UserCreated's order, into errs.
+func (s *Service) cleanRegistration(ctx context.Context, errs *drf.FieldErrors, in RegisterInput) (username, email string, changes profile.Changes, err error) {
+	for _, name := range profile.RegisterOrder {
+		switch name {
+		case "email":
+			if email, _, err = s.cleanEmail(ctx, errs, "email", in.Email, true, 0); err != nil {
+				return "", "", changes, err
+			}
+		case "username":
+			var ok bool
+			username, _, ok = usernameField.Clean(errs, "username", in.Username)
+			username = normalizeUsername(username)
+			if ok {
+				taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
+				if err != nil {
+					return "", "", changes, fmt.Errorf("check username: %w", err)
+				}
+				if taken {
+					errs.Add("username", drf.MsgUsernameTaken)
+				}
+			}
+		default:
+			in.Profile.Clean(errs, name, profile.Op{Create: true}, &changes)
+		}
+	}
+	return username, normalizeEmail(email), changes, nil
 }
 
 // issueToken creates a token for user id and returns its key, which exists only in this return value.

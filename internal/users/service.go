@@ -262,6 +262,8 @@ func (s *Service) List(ctx context.Context, v *viewer.Viewer) ([]User, error) {
 type UpdateInput struct {
 	Email   validation.Value
 	Profile profile.Input
+	// IsActive is honoured for an admin only (the admin account controls, accountcontrols.go).
+	IsActive validation.Value
 	// Partial is a PATCH; a PUT must give the fields required at registration, as DRF's does.
 	Partial bool
 }
@@ -269,7 +271,8 @@ type UpdateInput struct {
 // Update applies in to the subject and returns the result. A changed email either
 // waits for confirmation from the new address (EMAIL_CHANGE_CONFIRM) or, as in Djoser, applies at once
 // and, with SEND_ACTIVATION_EMAIL, deactivates the account until the new address is activated. Fields
-// are validated in User's order (profile.UpdateOrder), all errors together.
+// are validated in User's order (profile.UpdateOrder), all errors together, then an admin's is_active,
+// which deactivates or reactivates in the same transaction (setActive).
 func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Site) (User, error) {
 	if err := t.check(Update); err != nil {
 		return User{}, err
@@ -292,6 +295,12 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 			return User{}, err
 		}
 	}
+	active, activeSet := cleanActive(&errs, in.IsActive, op)
+	if activeSet && !active && id == t.actor.UserID {
+		// An admin who locks themself out may be the last admin, and then nobody can undo it over HTTP;
+		// the CLI (gojoser user deactivate) remains for an operator who means it.
+		errs.Add("is_active", drf.MsgDeactivateSelf)
+	}
 	if err := errs.Err(); err != nil {
 		return User{}, err
 	}
@@ -304,13 +313,19 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 		email = normalizeEmail(email)
 		upd := tx.User.UpdateOneID(id)
 		changes.Update(upd)
+		activeChange := activeSet && activeChanges(u, active)
+		if activeChange {
+			if err := s.setActive(ctx, tx, upd, id, active); err != nil {
+				return err
+			}
+		}
 		var msgs []outbox.Message
 		switch {
 		case !present || email == u.Email:
 			if present && u.PendingEmail != "" {
 				// Asking for the current address again cancels a pending change.
 				upd.SetPendingEmail("")
-			} else if changes.Empty() {
+			} else if changes.Empty() && !activeChange {
 				out = u
 				return nil
 			}
@@ -324,7 +339,8 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 			upd.SetEmail(email).SetPendingEmail("").AddLinkVersion(1)
 			// Djoser deactivates even when the new address is blank, which locks the user out for good;
 			// without an address there is nothing to activate, so the account stays as it is.
-			if s.settings.SendActivationEmail && !s.settings.EmailChangeConfirm && email != "" {
+			// An admin who says what is_active is to be has decided it, for the new address too.
+			if s.settings.SendActivationEmail && !s.settings.EmailChangeConfirm && email != "" && !activeSet {
 				upd.SetIsActive(false)
 				msgs = append(msgs, userMail(mail.Activation, id, site))
 			}

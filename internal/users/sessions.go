@@ -68,13 +68,5 @@ func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id string
 
 // LogoutAll revokes every token and refresh token of v's user, in one transaction (knox's logoutall).
 func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
-	err := s.commit(ctx, func(tx *ent.Tx) error {
-		if _, err := tx.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
-			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
-		}
-		return revokeRefreshTokens(ctx, tx, v.UserID, s.now())
-	})
-	if err == nil {
-	}
-	return err
+	return s.commit(ctx, func(tx *ent.Tx) error { return revokeSessions(ctx, tx, v.UserID, s.now()) })
 }

@@ -44,6 +44,12 @@ export interface paths {
          * @description Creates a user. With `GOJOSER_USER_CREATE_PASSWORD_RETYPE=true`, `re_password` is required and must
          *     match. Privileged and unknown fields are ignored. With `GOJOSER_CREATE_TOKEN_ON_REGISTER=true` the
          *     answer also carries `auth_token` (a gojoser extension).
+         *
+         *     Extension: an admin who gives `is_active` creates the user deliberately past activation (`true`:
+         *     active at once, no activation mail; `false`: inactive, and activation links cannot activate it).
+         *     An admin never sets a password (ASVS 6.4.6): `password` and `re_password` must be absent (else 400);
+         *     the user sets one through a password-reset mail (`POST /auth/users/{id}/reset_password/`). No token
+         *     is issued. Anyone else's `is_active` is ignored.
          */
         post: operations["createUser"];
         delete?: never;
@@ -104,7 +110,10 @@ export interface paths {
         get: operations["getUser"];
         /**
          * Update a user
-         * @description The owner or an admin. Only `email` is writable.
+         * @description The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+         *     `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+         *     reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate
+         *     themself (400). Anyone else's `is_active` is ignored.
          */
         put: operations["updateUser"];
         post?: never;
@@ -118,7 +127,10 @@ export interface paths {
         head?: never;
         /**
          * Partially update a user
-         * @description The owner or an admin. Only `email` is writable.
+         * @description The owner or an admin. Only `email` is writable, and for an admin `is_active` (an extension):
+         *     `false` deactivates the user and revokes every token and JWT refresh token at once, `true`
+         *     reactivates (the user logs in again; old sessions stay revoked). An admin cannot deactivate
+         *     themself (400). Anyone else's `is_active` is ignored.
          */
         patch: operations["partialUpdateUser"];
         trace?: never;
@@ -556,6 +568,39 @@ export interface paths {
         get: operations["listUserTokens"];
         put?: never;
         post?: never;
+        /**
+         * Log a user out everywhere
+         * @description Extension, admin only. Revokes every token and every JWT refresh token of the user in one
+         *     transaction, as `POST /auth/token/logoutall/` does for oneself. The account stays active.
+         */
+        delete: operations["revokeUserTokens"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/{id}/reset_password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user's id. A non-numeric id is a 404, as in Djoser.
+                 * @example 1
+                 */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a user a password-reset link
+         * @description Extension, admin only. Queues the same mail as `POST /auth/users/reset_password/` for this user; it
+         *     goes out when the account is active and has an address. The admin never sees or sets the password
+         *     (ASVS 6.4.6): this endpoint takes no body.
+         */
+        post: operations["requestUserPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -908,9 +953,13 @@ export interface components {
             password?: string | null;
             /** @description Required with USER_CREATE_PASSWORD_RETYPE. */
             re_password?: string | null;
+            /** @description Extension, admins only (ignored for anyone else): create the user active or inactive, past activation. An admin then gives no password. */
+            is_active?: boolean | null;
         };
         UserUpdateRequest: {
             email?: string | null;
+            /** @description Extension, admins only (ignored for anyone else): false deactivates and revokes every session, true reactivates. */
+            is_active?: boolean | null;
         };
         UserDeleteRequest: {
             current_password?: string | null;
@@ -2019,6 +2068,60 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Sessions"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    revokeUserTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user's id. A non-numeric id is a 404, as in Djoser.
+                 * @example 1
+                 */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the user was revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    requestUserPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user's id. A non-numeric id is a 404, as in Djoser.
+                 * @example 1
+                 */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
