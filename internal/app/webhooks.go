@@ -8,6 +8,10 @@ import (
 	"github.com/gojoser/gojoser/internal/webhook/delivery"
 )
 
+// webhookConcurrency is how many webhook deliveries a node makes at once: receivers that hang until
+// GOJOSER_WEBHOOK_TIMEOUT hold up only as many slots as they have deliveries due.
+const webhookConcurrency = 8
+
 // newWebhooks builds the webhook queue (always: off without GOJOSER_WEBHOOK_URLS, when Enqueue does
 // nothing) and, when endpoints are configured, the worker that delivers its messages. That worker is
 // the outbox's, on a channel of its own, so a slow receiver holds up neither requests nor mail.
@@ -32,7 +36,7 @@ func (a *App) newWebhooks(opts Options, log *slog.Logger) error {
 	a.WebhookWorker = outbox.NewWorker(a.DB, sender.Deliver, log, outbox.Options{
 		Channel: outbox.Webhooks, Now: opts.Now, PollInterval: opts.MailPoll,
 		MaxAttempts: cfg.WebhookMaxAttempts, Backoff: outbox.JitteredBackoff(cfg.WebhookBackoff, cfg.WebhookBackoffMax),
-		Attempted: attempted,
+		Attempted: attempted, Concurrency: webhookConcurrency,
 	})
 	q.Wake = a.WebhookWorker.Notify
 	log.Info("webhooks on", "endpoints", len(q.Endpoints()), "events", cfg.WebhookEvents)

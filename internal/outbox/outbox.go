@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
@@ -123,6 +126,9 @@ type Options struct {
 	// Backoff is the wait after the n-th failed attempt (n >= 1). Default: 30s doubling, at most 1h.
 	Backoff func(n int) time.Duration
 	Batch   int // messages claimed per pass (default 50)
+	// Concurrency is how many messages of a pass are delivered at once (default 1). Above 1, a
+	// receiver that hangs until its timeout holds up only its own messages, not every other one.
+	Concurrency int
 	// Attempted, when set, learns how each delivery attempt ended (metrics): "sent", "skipped",
 	// "retry" (failed, will be tried again) or "failed" (failed for good).
 	Attempted func(outcome string)
@@ -148,6 +154,7 @@ func NewWorker(db *ent.Client, deliver Deliver, log *slog.Logger, opts Options) 
 	if opts.Batch <= 0 {
 		opts.Batch = 50
 	}
+	opts.Concurrency = max(opts.Concurrency, 1)
 	return &Worker{db: db, deliver: deliver, log: log, opts: opts, wake: make(chan struct{}, 1)}
 }
 
@@ -215,17 +222,31 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		if len(ids) == 0 {
 			return handled, nil
 		}
-		for _, id := range ids {
-			ok, err := w.process(ctx, id)
-			if err != nil {
-				return handled, err
-			}
-			if ok {
-				handled++
-			}
+		n, err := w.processAll(ctx, ids)
+		handled += n
+		if err != nil {
+			return handled, err
 		}
 	}
 	return handled, ctx.Err()
+}
+
+// processAll processes ids, Concurrency at a time, and returns how many it handled.
+func (w *Worker) processAll(ctx context.Context, ids []int) (int, error) {
+	var g errgroup.Group
+	g.SetLimit(w.opts.Concurrency)
+	var handled atomic.Int64
+	for _, id := range ids {
+		g.Go(func() error {
+			ok, err := w.process(ctx, id)
+			if ok {
+				handled.Add(1)
+			}
+			return err
+		})
+	}
+	err := g.Wait()
+	return int(handled.Load()), err
 }
 
 // process claims message id and delivers it; ok is false when another worker had claimed it.

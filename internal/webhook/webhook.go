@@ -118,6 +118,9 @@ func (q *Queue) Enqueue(ctx context.Context, db *ent.Client, events ...Event) er
 	now := q.now().UTC()
 	var rows []*ent.OutboxMessageCreate
 	for _, e := range events {
+		if e.Type == "" {
+			return errors.New("enqueue webhooks: an event without a type")
+		}
 		if !q.filter.Match(e.Type) {
 			continue
 		}

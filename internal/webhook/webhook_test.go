@@ -366,3 +366,37 @@ func TestWebhooksOff(t *testing.T) {
 		t.Errorf("nil queue: %v", err)
 	}
 }
+
+// TestHangingReceiverHoldsUpNoOther: while one endpoint hangs on every delivery, another still gets its
+// own: the worker posts several deliveries at once.
+func TestHangingReceiverHoldsUpNoOther(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hanging := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	fine := newReceiver(t, nil)
+	set := settings(hanging.srv.URL, fine.srv.URL)
+	set["WEBHOOK_TIMEOUT"] = "1m"
+	s := apitest.Start(t, apitest.DBs(t)[0], set)
+	unhang := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unhang) // before the server stops, which waits for the deliveries in flight
+	enqueue(t, s, webhook.Event{Type: "a"}, webhook.Event{Type: "b"}, webhook.Event{Type: "c"})
+	waitFor(t, s.App.DB, "the fine endpoint's three deliveries", func(rows []*ent.OutboxMessage) bool {
+		sent := 0
+		for _, r := range rows {
+			if r.Status == outboxmessage.StatusSent {
+				sent++
+			}
+		}
+		return sent == 3
+	})
+	if n := len(fine.requests()); n != 3 {
+		t.Errorf("the fine endpoint got %d requests, want 3", n)
+	}
+	unhang()
+	waitFor(t, s.App.DB, "every delivery sent", allIn(outboxmessage.StatusSent, 6))
+}
