@@ -273,7 +273,11 @@ func (w *Worker) process(ctx context.Context, id int) (bool, error) {
 	cancel()
 	done := w.opts.Now().UTC()
 	upd := w.db.OutboxMessage.UpdateOneID(id)
-	log := w.log.With(w.opts.Channel.String()+"_id", id, "kind", m.Kind, "attempt", m.Attempts)
+	idKey := "mail_id"
+	if w.opts.Channel == Webhooks {
+		idKey = "delivery_id" // not "webhook_id": that is the event's id, the webhook-id header
+	}
+	log := w.log.With(idKey, id, "kind", m.Kind, "attempt", m.Attempts)
 	var outcome string
 	switch {
 	case derr == nil && res == Skipped:

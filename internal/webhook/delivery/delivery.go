@@ -38,9 +38,13 @@ func New(q *webhook.Queue, timeout time.Duration, now func() time.Time) (*Sender
 	if err != nil {
 		return nil, fmt.Errorf("webhook signer: %w", err)
 	}
+	transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = t.Clone() // its dialer and TLS timeouts, with a connection pool of our own
+	}
 	s := &Sender{signer: signer, endpoints: map[string]string{}, now: now, client: &http.Client{
 		Timeout:   timeout,
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		Transport: transport,
 		// A redirect is not followed: the receiver is the configured URL and nothing else, and a
 		// signed event must not be handed on to wherever an answer points. It counts as a failure.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
