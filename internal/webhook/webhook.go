@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,7 +109,8 @@ func (q *Queue) Key() []byte { return q.key }
 
 // Enqueue stores one delivery per configured endpoint for each event whose type the filter lets
 // through, with db, which should be the transaction of the change the events record
-// (tx.Client()): they commit or roll back together. It is one insert, whatever the receivers do.
+// (tx.Client()): they commit or roll back together. It is one INSERT (per 1000 deliveries), whatever
+// the receivers do.
 // Call Notify once the transaction has committed to have them sent at once rather than at the
 // worker's next poll.
 func (q *Queue) Enqueue(ctx context.Context, db *ent.Client, events ...Event) error {
@@ -134,14 +136,18 @@ func (q *Queue) Enqueue(ctx context.Context, db *ent.Client, events ...Event) er
 				SetNextAttemptAt(now).SetCreatedAt(now))
 		}
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if err := db.OutboxMessage.CreateBulk(rows...).Exec(ctx); err != nil {
-		return fmt.Errorf("enqueue webhooks: %w", err)
+	// One INSERT, in chunks that keep each statement under the databases' limits on bound
+	// parameters (SQLite's 32766) when a batch of events meets several endpoints.
+	for chunk := range slices.Chunk(rows, insertChunk) {
+		if err := db.OutboxMessage.CreateBulk(chunk...).Exec(ctx); err != nil {
+			return fmt.Errorf("enqueue webhooks: %w", err)
+		}
 	}
 	return nil
 }
+
+// insertChunk is how many deliveries one INSERT writes (about 10 parameters each).
+const insertChunk = 1000
 
 // Notify wakes the delivery worker; it never blocks.
 func (q *Queue) Notify() {

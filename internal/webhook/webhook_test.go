@@ -400,3 +400,25 @@ func TestHangingReceiverHoldsUpNoOther(t *testing.T) {
 	unhang()
 	waitFor(t, s.App.DB, "every delivery sent", allIn(outboxmessage.StatusSent, 6))
 }
+
+// TestEnqueueManyAtOnce: a batch of events too large for one statement's parameters (as a flush of
+// read-path events may be) is written whole, on both databases.
+func TestEnqueueManyAtOnce(t *testing.T) {
+	t.Parallel()
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		s := apitest.Start(t, db, settings("http://127.0.0.1:9/a", "http://127.0.0.1:9/b"))
+		s.Stop() // no worker: only the queueing is tested
+		events := make([]webhook.Event, 3500)
+		for i := range events {
+			events[i] = webhook.Event{Type: "login.failed", Data: map[string]any{"n": i}}
+		}
+		c := s.Outsider(t)
+		if err := s.App.Webhooks.Enqueue(context.Background(), c, events...); err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.OutboxMessage.Query().Where(outboxmessage.KindEQ(outbox.KindWebhook)).Count(context.Background())
+		if err != nil || n != 7000 {
+			t.Errorf("%d deliveries queued (%v), want 7000", n, err)
+		}
+	})
+}
