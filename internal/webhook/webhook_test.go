@@ -422,3 +422,21 @@ func TestEnqueueManyAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkEnqueue is what one event costs the transaction that records it, with two endpoints.
+func BenchmarkEnqueue(b *testing.B) {
+	for _, db := range apitest.DBs(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			s := apitest.Start(b, db, settings("http://127.0.0.1:9/a", "http://127.0.0.1:9/b"))
+			s.Stop()
+			c := s.Outsider(b)
+			ctx := context.Background()
+			ev := webhook.Event{Type: "user.logged_in", Data: map[string]any{"user_id": 1, "ip": "192.0.2.1"}}
+			for b.Loop() {
+				if err := s.App.Webhooks.Enqueue(ctx, c, ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
