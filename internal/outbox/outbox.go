@@ -167,9 +167,9 @@ func DefaultBackoff(n int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// JitteredBackoff waits base after the first failure, doubling up to ceiling, each wait drawn between half
-// and all of that (jitter), so deliveries that failed together (a receiver that was down) do not all
-// come back at the same moment.
+// JitteredBackoff waits base after the first failure, doubling up to ceiling, each wait drawn between
+// half and all of that (jitter), so deliveries that failed together (a receiver that was down) do not
+// all come back at the same moment.
 func JitteredBackoff(base, ceiling time.Duration) func(n int) time.Duration {
 	return func(n int) time.Duration {
 		d := base
@@ -231,12 +231,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return handled, ctx.Err()
 }
 
-// processAll processes ids, Concurrency at a time, and returns how many it handled.
+// processAll processes ids, Concurrency at a time, and returns how many it handled. After an error
+// (the database, most likely) it starts no more, and lets those under way finish.
 func (w *Worker) processAll(ctx context.Context, ids []int) (int, error) {
-	var g errgroup.Group
+	g, failed := errgroup.WithContext(ctx)
 	g.SetLimit(w.opts.Concurrency)
 	var handled atomic.Int64
 	for _, id := range ids {
+		if failed.Err() != nil {
+			break
+		}
 		g.Go(func() error {
 			ok, err := w.process(ctx, id)
 			if ok {
