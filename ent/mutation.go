@@ -1452,6 +1452,9 @@ type OutboxMessageMutation struct {
 	last_error      *string
 	created_at      *time.Time
 	sent_at         *time.Time
+	endpoint        *string
+	event_id        *string
+	payload         *string
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*OutboxMessage, error)
@@ -2055,6 +2058,114 @@ func (m *OutboxMessageMutation) ResetSentAt() {
 	delete(m.clearedFields, outboxmessage.FieldSentAt)
 }
 
+// SetEndpoint sets the "endpoint" field.
+func (m *OutboxMessageMutation) SetEndpoint(s string) {
+	m.endpoint = &s
+}
+
+// Endpoint returns the value of the "endpoint" field in the mutation.
+func (m *OutboxMessageMutation) Endpoint() (r string, exists bool) {
+	v := m.endpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndpoint returns the old "endpoint" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldEndpoint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndpoint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndpoint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndpoint: %w", err)
+	}
+	return oldValue.Endpoint, nil
+}
+
+// ResetEndpoint resets all changes to the "endpoint" field.
+func (m *OutboxMessageMutation) ResetEndpoint() {
+	m.endpoint = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *OutboxMessageMutation) SetEventID(s string) {
+	m.event_id = &s
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *OutboxMessageMutation) EventID() (r string, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *OutboxMessageMutation) ResetEventID() {
+	m.event_id = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *OutboxMessageMutation) SetPayload(s string) {
+	m.payload = &s
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *OutboxMessageMutation) Payload() (r string, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldPayload(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *OutboxMessageMutation) ResetPayload() {
+	m.payload = nil
+}
+
 // Where appends a list predicates to the OutboxMessageMutation builder.
 func (m *OutboxMessageMutation) Where(ps ...predicate.OutboxMessage) {
 	m.predicates = append(m.predicates, ps...)
@@ -2089,7 +2200,7 @@ func (m *OutboxMessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMessageMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 15)
 	if m.kind != nil {
 		fields = append(fields, outboxmessage.FieldKind)
 	}
@@ -2126,6 +2237,15 @@ func (m *OutboxMessageMutation) Fields() []string {
 	if m.sent_at != nil {
 		fields = append(fields, outboxmessage.FieldSentAt)
 	}
+	if m.endpoint != nil {
+		fields = append(fields, outboxmessage.FieldEndpoint)
+	}
+	if m.event_id != nil {
+		fields = append(fields, outboxmessage.FieldEventID)
+	}
+	if m.payload != nil {
+		fields = append(fields, outboxmessage.FieldPayload)
+	}
 	return fields
 }
 
@@ -2158,6 +2278,12 @@ func (m *OutboxMessageMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case outboxmessage.FieldSentAt:
 		return m.SentAt()
+	case outboxmessage.FieldEndpoint:
+		return m.Endpoint()
+	case outboxmessage.FieldEventID:
+		return m.EventID()
+	case outboxmessage.FieldPayload:
+		return m.Payload()
 	}
 	return nil, false
 }
@@ -2191,6 +2317,12 @@ func (m *OutboxMessageMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldCreatedAt(ctx)
 	case outboxmessage.FieldSentAt:
 		return m.OldSentAt(ctx)
+	case outboxmessage.FieldEndpoint:
+		return m.OldEndpoint(ctx)
+	case outboxmessage.FieldEventID:
+		return m.OldEventID(ctx)
+	case outboxmessage.FieldPayload:
+		return m.OldPayload(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMessage field %s", name)
 }
@@ -2283,6 +2415,27 @@ func (m *OutboxMessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSentAt(v)
+		return nil
+	case outboxmessage.FieldEndpoint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpoint(v)
+		return nil
+	case outboxmessage.FieldEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case outboxmessage.FieldPayload:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMessage field %s", name)
@@ -2410,6 +2563,15 @@ func (m *OutboxMessageMutation) ResetField(name string) error {
 		return nil
 	case outboxmessage.FieldSentAt:
 		m.ResetSentAt()
+		return nil
+	case outboxmessage.FieldEndpoint:
+		m.ResetEndpoint()
+		return nil
+	case outboxmessage.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case outboxmessage.FieldPayload:
+		m.ResetPayload()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMessage field %s", name)

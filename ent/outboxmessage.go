@@ -40,7 +40,13 @@ type OutboxMessage struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// SentAt holds the value of the "sent_at" field.
-	SentAt       *time.Time `json:"sent_at,omitempty"`
+	SentAt *time.Time `json:"sent_at,omitempty"`
+	// Endpoint holds the value of the "endpoint" field.
+	Endpoint string `json:"endpoint,omitempty"`
+	// EventID holds the value of the "event_id" field.
+	EventID string `json:"event_id,omitempty"`
+	// Payload holds the value of the "payload" field.
+	Payload      string `json:"payload,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -51,7 +57,7 @@ func (*OutboxMessage) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case outboxmessage.FieldID, outboxmessage.FieldUserID, outboxmessage.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case outboxmessage.FieldKind, outboxmessage.FieldRecipient, outboxmessage.FieldDomain, outboxmessage.FieldProtocol, outboxmessage.FieldSiteName, outboxmessage.FieldStatus, outboxmessage.FieldLastError:
+		case outboxmessage.FieldKind, outboxmessage.FieldRecipient, outboxmessage.FieldDomain, outboxmessage.FieldProtocol, outboxmessage.FieldSiteName, outboxmessage.FieldStatus, outboxmessage.FieldLastError, outboxmessage.FieldEndpoint, outboxmessage.FieldEventID, outboxmessage.FieldPayload:
 			values[i] = new(sql.NullString)
 		case outboxmessage.FieldNextAttemptAt, outboxmessage.FieldCreatedAt, outboxmessage.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -150,6 +156,24 @@ func (_m *OutboxMessage) assignValues(columns []string, values []any) error {
 				_m.SentAt = new(time.Time)
 				*_m.SentAt = value.Time
 			}
+		case outboxmessage.FieldEndpoint:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field endpoint", values[i])
+			} else if value.Valid {
+				_m.Endpoint = value.String
+			}
+		case outboxmessage.FieldEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field event_id", values[i])
+			} else if value.Valid {
+				_m.EventID = value.String
+			}
+		case outboxmessage.FieldPayload:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payload", values[i])
+			} else if value.Valid {
+				_m.Payload = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -225,6 +249,15 @@ func (_m *OutboxMessage) String() string {
 		builder.WriteString("sent_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("endpoint=")
+	builder.WriteString(_m.Endpoint)
+	builder.WriteString(", ")
+	builder.WriteString("event_id=")
+	builder.WriteString(_m.EventID)
+	builder.WriteString(", ")
+	builder.WriteString("payload=")
+	builder.WriteString(_m.Payload)
 	builder.WriteByte(')')
 	return builder.String()
 }

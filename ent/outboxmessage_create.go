@@ -182,6 +182,48 @@ func (_c *OutboxMessageCreate) SetNillableSentAt(v *time.Time) *OutboxMessageCre
 	return _c
 }
 
+// SetEndpoint sets the "endpoint" field.
+func (_c *OutboxMessageCreate) SetEndpoint(v string) *OutboxMessageCreate {
+	_c.mutation.SetEndpoint(v)
+	return _c
+}
+
+// SetNillableEndpoint sets the "endpoint" field if the given value is not nil.
+func (_c *OutboxMessageCreate) SetNillableEndpoint(v *string) *OutboxMessageCreate {
+	if v != nil {
+		_c.SetEndpoint(*v)
+	}
+	return _c
+}
+
+// SetEventID sets the "event_id" field.
+func (_c *OutboxMessageCreate) SetEventID(v string) *OutboxMessageCreate {
+	_c.mutation.SetEventID(v)
+	return _c
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_c *OutboxMessageCreate) SetNillableEventID(v *string) *OutboxMessageCreate {
+	if v != nil {
+		_c.SetEventID(*v)
+	}
+	return _c
+}
+
+// SetPayload sets the "payload" field.
+func (_c *OutboxMessageCreate) SetPayload(v string) *OutboxMessageCreate {
+	_c.mutation.SetPayload(v)
+	return _c
+}
+
+// SetNillablePayload sets the "payload" field if the given value is not nil.
+func (_c *OutboxMessageCreate) SetNillablePayload(v *string) *OutboxMessageCreate {
+	if v != nil {
+		_c.SetPayload(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OutboxMessageMutation object of the builder.
 func (_c *OutboxMessageCreate) Mutation() *OutboxMessageMutation {
 	return _c.mutation
@@ -253,6 +295,18 @@ func (_c *OutboxMessageCreate) defaults() {
 		v := outboxmessage.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.Endpoint(); !ok {
+		v := outboxmessage.DefaultEndpoint
+		_c.mutation.SetEndpoint(v)
+	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		v := outboxmessage.DefaultEventID
+		_c.mutation.SetEventID(v)
+	}
+	if _, ok := _c.mutation.Payload(); !ok {
+		v := outboxmessage.DefaultPayload
+		_c.mutation.SetPayload(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -301,6 +355,25 @@ func (_c *OutboxMessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "OutboxMessage.created_at"`)}
+	}
+	if _, ok := _c.mutation.Endpoint(); !ok {
+		return &ValidationError{Name: "endpoint", err: errors.New(`ent: missing required field "OutboxMessage.endpoint"`)}
+	}
+	if v, ok := _c.mutation.Endpoint(); ok {
+		if err := outboxmessage.EndpointValidator(v); err != nil {
+			return &ValidationError{Name: "endpoint", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.endpoint": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		return &ValidationError{Name: "event_id", err: errors.New(`ent: missing required field "OutboxMessage.event_id"`)}
+	}
+	if v, ok := _c.mutation.EventID(); ok {
+		if err := outboxmessage.EventIDValidator(v); err != nil {
+			return &ValidationError{Name: "event_id", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.event_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Payload(); !ok {
+		return &ValidationError{Name: "payload", err: errors.New(`ent: missing required field "OutboxMessage.payload"`)}
 	}
 	return nil
 }
@@ -376,6 +449,18 @@ func (_c *OutboxMessageCreate) createSpec() (*OutboxMessage, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.SentAt(); ok {
 		_spec.SetField(outboxmessage.FieldSentAt, field.TypeTime, value)
 		_node.SentAt = &value
+	}
+	if value, ok := _c.mutation.Endpoint(); ok {
+		_spec.SetField(outboxmessage.FieldEndpoint, field.TypeString, value)
+		_node.Endpoint = value
+	}
+	if value, ok := _c.mutation.EventID(); ok {
+		_spec.SetField(outboxmessage.FieldEventID, field.TypeString, value)
+		_node.EventID = value
+	}
+	if value, ok := _c.mutation.Payload(); ok {
+		_spec.SetField(outboxmessage.FieldPayload, field.TypeString, value)
+		_node.Payload = value
 	}
 	return _node, _spec
 }
@@ -582,6 +667,42 @@ func (u *OutboxMessageUpsert) UpdateSentAt() *OutboxMessageUpsert {
 // ClearSentAt clears the value of the "sent_at" field.
 func (u *OutboxMessageUpsert) ClearSentAt() *OutboxMessageUpsert {
 	u.SetNull(outboxmessage.FieldSentAt)
+	return u
+}
+
+// SetEndpoint sets the "endpoint" field.
+func (u *OutboxMessageUpsert) SetEndpoint(v string) *OutboxMessageUpsert {
+	u.Set(outboxmessage.FieldEndpoint, v)
+	return u
+}
+
+// UpdateEndpoint sets the "endpoint" field to the value that was provided on create.
+func (u *OutboxMessageUpsert) UpdateEndpoint() *OutboxMessageUpsert {
+	u.SetExcluded(outboxmessage.FieldEndpoint)
+	return u
+}
+
+// SetEventID sets the "event_id" field.
+func (u *OutboxMessageUpsert) SetEventID(v string) *OutboxMessageUpsert {
+	u.Set(outboxmessage.FieldEventID, v)
+	return u
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *OutboxMessageUpsert) UpdateEventID() *OutboxMessageUpsert {
+	u.SetExcluded(outboxmessage.FieldEventID)
+	return u
+}
+
+// SetPayload sets the "payload" field.
+func (u *OutboxMessageUpsert) SetPayload(v string) *OutboxMessageUpsert {
+	u.Set(outboxmessage.FieldPayload, v)
+	return u
+}
+
+// UpdatePayload sets the "payload" field to the value that was provided on create.
+func (u *OutboxMessageUpsert) UpdatePayload() *OutboxMessageUpsert {
+	u.SetExcluded(outboxmessage.FieldPayload)
 	return u
 }
 
@@ -809,6 +930,48 @@ func (u *OutboxMessageUpsertOne) UpdateSentAt() *OutboxMessageUpsertOne {
 func (u *OutboxMessageUpsertOne) ClearSentAt() *OutboxMessageUpsertOne {
 	return u.Update(func(s *OutboxMessageUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetEndpoint sets the "endpoint" field.
+func (u *OutboxMessageUpsertOne) SetEndpoint(v string) *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetEndpoint(v)
+	})
+}
+
+// UpdateEndpoint sets the "endpoint" field to the value that was provided on create.
+func (u *OutboxMessageUpsertOne) UpdateEndpoint() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateEndpoint()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *OutboxMessageUpsertOne) SetEventID(v string) *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *OutboxMessageUpsertOne) UpdateEventID() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// SetPayload sets the "payload" field.
+func (u *OutboxMessageUpsertOne) SetPayload(v string) *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetPayload(v)
+	})
+}
+
+// UpdatePayload sets the "payload" field to the value that was provided on create.
+func (u *OutboxMessageUpsertOne) UpdatePayload() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdatePayload()
 	})
 }
 
@@ -1202,6 +1365,48 @@ func (u *OutboxMessageUpsertBulk) UpdateSentAt() *OutboxMessageUpsertBulk {
 func (u *OutboxMessageUpsertBulk) ClearSentAt() *OutboxMessageUpsertBulk {
 	return u.Update(func(s *OutboxMessageUpsert) {
 		s.ClearSentAt()
+	})
+}
+
+// SetEndpoint sets the "endpoint" field.
+func (u *OutboxMessageUpsertBulk) SetEndpoint(v string) *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetEndpoint(v)
+	})
+}
+
+// UpdateEndpoint sets the "endpoint" field to the value that was provided on create.
+func (u *OutboxMessageUpsertBulk) UpdateEndpoint() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateEndpoint()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *OutboxMessageUpsertBulk) SetEventID(v string) *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *OutboxMessageUpsertBulk) UpdateEventID() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// SetPayload sets the "payload" field.
+func (u *OutboxMessageUpsertBulk) SetPayload(v string) *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetPayload(v)
+	})
+}
+
+// UpdatePayload sets the "payload" field to the value that was provided on create.
+func (u *OutboxMessageUpsertBulk) UpdatePayload() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdatePayload()
 	})
 }
 

@@ -209,6 +209,48 @@ func (_u *OutboxMessageUpdate) ClearSentAt() *OutboxMessageUpdate {
 	return _u
 }
 
+// SetEndpoint sets the "endpoint" field.
+func (_u *OutboxMessageUpdate) SetEndpoint(v string) *OutboxMessageUpdate {
+	_u.mutation.SetEndpoint(v)
+	return _u
+}
+
+// SetNillableEndpoint sets the "endpoint" field if the given value is not nil.
+func (_u *OutboxMessageUpdate) SetNillableEndpoint(v *string) *OutboxMessageUpdate {
+	if v != nil {
+		_u.SetEndpoint(*v)
+	}
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *OutboxMessageUpdate) SetEventID(v string) *OutboxMessageUpdate {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *OutboxMessageUpdate) SetNillableEventID(v *string) *OutboxMessageUpdate {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
+// SetPayload sets the "payload" field.
+func (_u *OutboxMessageUpdate) SetPayload(v string) *OutboxMessageUpdate {
+	_u.mutation.SetPayload(v)
+	return _u
+}
+
+// SetNillablePayload sets the "payload" field if the given value is not nil.
+func (_u *OutboxMessageUpdate) SetNillablePayload(v *string) *OutboxMessageUpdate {
+	if v != nil {
+		_u.SetPayload(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OutboxMessageMutation object of the builder.
 func (_u *OutboxMessageUpdate) Mutation() *OutboxMessageMutation {
 	return _u.mutation
@@ -256,6 +298,16 @@ func (_u *OutboxMessageUpdate) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := outboxmessage.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Endpoint(); ok {
+		if err := outboxmessage.EndpointValidator(v); err != nil {
+			return &ValidationError{Name: "endpoint", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.endpoint": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EventID(); ok {
+		if err := outboxmessage.EventIDValidator(v); err != nil {
+			return &ValidationError{Name: "event_id", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.event_id": %w`, err)}
 		}
 	}
 	return nil
@@ -323,6 +375,15 @@ func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outboxmessage.FieldSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Endpoint(); ok {
+		_spec.SetField(outboxmessage.FieldEndpoint, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(outboxmessage.FieldEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Payload(); ok {
+		_spec.SetField(outboxmessage.FieldPayload, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -526,6 +587,48 @@ func (_u *OutboxMessageUpdateOne) ClearSentAt() *OutboxMessageUpdateOne {
 	return _u
 }
 
+// SetEndpoint sets the "endpoint" field.
+func (_u *OutboxMessageUpdateOne) SetEndpoint(v string) *OutboxMessageUpdateOne {
+	_u.mutation.SetEndpoint(v)
+	return _u
+}
+
+// SetNillableEndpoint sets the "endpoint" field if the given value is not nil.
+func (_u *OutboxMessageUpdateOne) SetNillableEndpoint(v *string) *OutboxMessageUpdateOne {
+	if v != nil {
+		_u.SetEndpoint(*v)
+	}
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *OutboxMessageUpdateOne) SetEventID(v string) *OutboxMessageUpdateOne {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *OutboxMessageUpdateOne) SetNillableEventID(v *string) *OutboxMessageUpdateOne {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
+// SetPayload sets the "payload" field.
+func (_u *OutboxMessageUpdateOne) SetPayload(v string) *OutboxMessageUpdateOne {
+	_u.mutation.SetPayload(v)
+	return _u
+}
+
+// SetNillablePayload sets the "payload" field if the given value is not nil.
+func (_u *OutboxMessageUpdateOne) SetNillablePayload(v *string) *OutboxMessageUpdateOne {
+	if v != nil {
+		_u.SetPayload(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OutboxMessageMutation object of the builder.
 func (_u *OutboxMessageUpdateOne) Mutation() *OutboxMessageMutation {
 	return _u.mutation
@@ -586,6 +689,16 @@ func (_u *OutboxMessageUpdateOne) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := outboxmessage.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Endpoint(); ok {
+		if err := outboxmessage.EndpointValidator(v); err != nil {
+			return &ValidationError{Name: "endpoint", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.endpoint": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EventID(); ok {
+		if err := outboxmessage.EventIDValidator(v); err != nil {
+			return &ValidationError{Name: "event_id", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.event_id": %w`, err)}
 		}
 	}
 	return nil
@@ -670,6 +783,15 @@ func (_u *OutboxMessageUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMes
 	}
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outboxmessage.FieldSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Endpoint(); ok {
+		_spec.SetField(outboxmessage.FieldEndpoint, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(outboxmessage.FieldEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Payload(); ok {
+		_spec.SetField(outboxmessage.FieldPayload, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &OutboxMessage{config: _u.config}

@@ -115,6 +115,22 @@ func init() {
 	outboxmessageDescCreatedAt := outboxmessageFields[10].Descriptor()
 	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
 	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
+	// outboxmessageDescEndpoint is the schema descriptor for endpoint field.
+	outboxmessageDescEndpoint := outboxmessageFields[12].Descriptor()
+	// outboxmessage.DefaultEndpoint holds the default value on creation for the endpoint field.
+	outboxmessage.DefaultEndpoint = outboxmessageDescEndpoint.Default.(string)
+	// outboxmessage.EndpointValidator is a validator for the "endpoint" field. It is called by the builders before save.
+	outboxmessage.EndpointValidator = outboxmessageDescEndpoint.Validators[0].(func(string) error)
+	// outboxmessageDescEventID is the schema descriptor for event_id field.
+	outboxmessageDescEventID := outboxmessageFields[13].Descriptor()
+	// outboxmessage.DefaultEventID holds the default value on creation for the event_id field.
+	outboxmessage.DefaultEventID = outboxmessageDescEventID.Default.(string)
+	// outboxmessage.EventIDValidator is a validator for the "event_id" field. It is called by the builders before save.
+	outboxmessage.EventIDValidator = outboxmessageDescEventID.Validators[0].(func(string) error)
+	// outboxmessageDescPayload is the schema descriptor for payload field.
+	outboxmessageDescPayload := outboxmessageFields[14].Descriptor()
+	// outboxmessage.DefaultPayload holds the default value on creation for the payload field.
+	outboxmessage.DefaultPayload = outboxmessageDescPayload.Default.(string)
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescJti is the schema descriptor for jti field.

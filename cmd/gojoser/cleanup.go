@@ -14,8 +14,8 @@ import (
 func cleanupCmd(withApp appRunner) *cobra.Command {
 	return &cobra.Command{
 		Use:   "cleanup",
-		Short: "Delete expired tokens and refresh tokens, and old outbox mail, now; print what was deleted",
-		Long: "Delete tokens and refresh tokens that expired more than an hour ago, and outbox mail that was " +
+		Short: "Delete expired tokens and refresh tokens, and old outbox mail and webhook deliveries, now; print what was deleted",
+		Long: "Delete tokens and refresh tokens that expired more than an hour ago, and outbox mail and webhook deliveries that were " +
 			"sent, failed for good or skipped more than GOJOSER_MAIL_RETENTION ago, in batches, and print " +
 			"how many rows of each went. Serving nodes do the same every GOJOSER_CLEANUP_INTERVAL, one at a time.",
 		Args: cobra.NoArgs,

@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -21,7 +20,6 @@ import (
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
-	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
 )
@@ -119,7 +117,7 @@ func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *
 			return a.Serve(cmd.Context())
 		}),
 	})
-	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), userCmd(withApp), mailCmd(withApp), jwtCmd(), cleanupCmd(withApp),
+	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), userCmd(withApp), outboxCmd(withApp), jwtCmd(), cleanupCmd(withApp),
 		importCmd(env, stderr), throttleCmd(withApp))
 	return root
 }
@@ -143,28 +141,6 @@ func jwtCmd() *cobra.Command {
 			_, err = cmd.OutOrStdout().Write(pem)
 			return err
 		},
-	})
-	return cmd
-}
-
-func mailCmd(withApp appRunner) *cobra.Command {
-	cmd := &cobra.Command{Use: "mail", Short: "Inspect the mail outbox"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "status",
-		Short: "Count outbox messages by state: pending, sent, failed, skipped",
-		Args:  cobra.NoArgs,
-		RunE: withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
-			st, err := outbox.Stats(cmd.Context(), a.DB)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "pending\t%d\nsent\t%d\nfailed\t%d\nskipped\t%d\n", st.Pending, st.Sent, st.Failed, st.Skipped)
-			if st.OldestPending != nil {
-				fmt.Fprintf(w, "oldest pending since %s\n", st.OldestPending.UTC().Format(time.RFC3339))
-			}
-			return nil
-		}),
 	})
 	return cmd
 }

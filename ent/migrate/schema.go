@@ -83,6 +83,9 @@ var (
 		{Name: "last_error", Type: field.TypeString, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "endpoint", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "event_id", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "payload", Type: field.TypeString, Size: 2147483647, Default: ""},
 	}
 	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
 	OutboxMessagesTable = &schema.Table{

@@ -8,8 +8,9 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-// OutboxMessage is a mail waiting to be delivered. It is written in the same transaction as the change
-// that causes it, and holds no secret: the message, with its link, is rendered only at delivery time.
+// OutboxMessage is a mail or a webhook delivery waiting to be made. It is written in the same
+// transaction as the change that causes it, and holds no secret: a mail, with its link, is rendered
+// only at delivery time, and a webhook's payload is an event, which never carries a credential.
 type OutboxMessage struct {
 	ent.Schema
 }
@@ -36,6 +37,14 @@ func (OutboxMessage) Fields() []ent.Field {
 		field.String("last_error").Default(""),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("sent_at").Optional().Nillable(),
+		// Webhook deliveries (kind "webhook", internal/webhook) only. endpoint names the configured
+		// URL by its SHA-256, never the URL itself: webhook URLs often carry a token in their path or
+		// query, and one removed from the configuration must not be posted to any more.
+		field.String("endpoint").MaxLen(64).Default(""),
+		// event_id is the webhook-id header, the same on every retry so receivers can drop duplicates.
+		field.String("event_id").MaxLen(128).Default(""),
+		// payload is the exact body that is signed and sent.
+		field.Text("payload").Default(""),
 	}
 }
 

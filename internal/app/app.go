@@ -35,6 +35,7 @@ import (
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/throttle"
 	"github.com/gojoser/gojoser/internal/users"
+	"github.com/gojoser/gojoser/internal/webhook"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 )
@@ -47,7 +48,11 @@ type App struct {
 	Handler http.Handler
 	Log     *slog.Logger
 	Outbox  *outbox.Worker
-	Auth    *auth.Authenticator
+	// Webhooks queues events for GOJOSER_WEBHOOK_URLS (never nil; off, it queues nothing), and
+	// WebhookWorker delivers them (nil when off).
+	Webhooks      *webhook.Queue
+	WebhookWorker *outbox.Worker
+	Auth          *auth.Authenticator
 	// Cache holds resolved tokens; Notifier (PostgreSQL only) spreads its invalidations to other nodes.
 	Cache    *auth.Cache
 	Notifier *auth.Notifier
@@ -174,6 +179,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Now: opts.Now, PollInterval: opts.MailPoll, Backoff: opts.MailBackoff, MaxAttempts: cfg.EmailMaxAttempts,
 		Attempted: attempted,
 	})
+	if err := a.newWebhooks(opts, log); err != nil {
+		return nil, err
+	}
 	a.hasher = password.NewHasher(cfg.PasswordParams(), cfg.HashConcurrency, password.WithLegacyHashers(cfg.LegacyHashers))
 	a.hasher.Observe(a.hashObservers())
 	if err := calibrateFailureFloor(ctx, a.DB, a.hasher, log); err != nil {
@@ -341,9 +349,9 @@ type job struct {
 	once bool
 }
 
-// jobs are the background work every serving node runs: the outbox worker, the auth cache's listener
-// (PostgreSQL), warm-up and refresher, the batched writes of token use, retention, and the cleanup of
-// expired throttle counters.
+// jobs are the background work every serving node runs: the outbox workers (mail, and webhooks when
+// on), the auth cache's listener (PostgreSQL), warm-up and refresher, the batched writes of token use,
+// retention, and the cleanup of expired throttle counters.
 func (a *App) jobs() []job {
 	jobs := []job{
 		{run: a.Outbox.Run},
@@ -360,7 +368,7 @@ func (a *App) jobs() []job {
 	if a.Limiter != nil {
 		jobs = append(jobs, job{run: func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) }})
 	}
-	return jobs
+	return append(jobs, a.webhookJobs()...)
 }
 
 // warm fills the auth cache once at start. On PostgreSQL it waits for the listener's first connection,

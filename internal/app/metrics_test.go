@@ -1,11 +1,15 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gojoser/gojoser/internal/apitest"
+	"github.com/gojoser/gojoser/internal/webhook"
 )
 
 // TestMetricsMove scrapes /metrics on GOJOSER_METRICS_ADDR before and after some traffic and checks
@@ -121,5 +125,38 @@ func TestThrottledAnswersAreCounted(t *testing.T) {
 		if d := after[sample] - before[sample]; d != 2 {
 			t.Errorf("%s moved by %v, want 2 (4 registrations, 2 allowed)", sample, d)
 		}
+	})
+}
+
+// TestWebhookMetricsMove: a webhook delivery that fails once and then goes out shows as one retry and
+// one sent attempt, and in the deliveries by state.
+func TestWebhookMetricsMove(t *testing.T) {
+	var calls atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	s := apitest.Start(t, apitest.DBs(t)[0], map[string]string{"METRICS_ADDR": "127.0.0.1:0", "WEBHOOK_URLS": receiver.URL,
+		"WEBHOOK_SECRET": "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "WEBHOOK_BACKOFF": "10ms"})
+	if err := s.App.Webhooks.Enqueue(context.Background(), s.App.DB, webhook.Event{Type: "user.registered"}); err != nil {
+		t.Fatal(err)
+	}
+	s.App.Webhooks.Notify()
+	eventually(t, "the delivery in the metrics", func() error {
+		m := scrapeMetrics(t, s)
+		for sample, want := range map[string]float64{
+			`gojoser_webhook_attempts_total{outcome="retry"}`: 1, `gojoser_webhook_attempts_total{outcome="sent"}`: 1,
+			`gojoser_webhook_attempts_total{outcome="failed"}`: 0, `gojoser_webhook_deliveries{status="sent"}`: 1,
+			`gojoser_webhook_deliveries{status="pending"}`: 0, `gojoser_webhook_oldest_pending_age_seconds`: 0,
+			// Mail counts only mail.
+			`gojoser_outbox_messages{status="sent"}`: 0,
+		} {
+			if got, ok := m[sample]; !ok || got != want {
+				return fmt.Errorf("%s = %v (exposed: %v), want %v", sample, got, ok, want)
+			}
+		}
+		return nil
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/internal/apitest"
+	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/retention"
 	"github.com/gojoser/gojoser/internal/store"
 )
@@ -84,7 +85,21 @@ func newExpirable(t *testing.T, s *apitest.Server) *expirable {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.gone["outbox"], e.keep["outbox"] = mails[:2], append(mails[2:], pending.ID)
+	e.gone["outbox"], e.keep["outbox"] = slices.Clone(mails[:2]), append(slices.Clone(mails[2:]), pending.ID)
+	// Webhook deliveries go the same way: delivered and failed ones eight days ago are deleted, one
+	// still pending (retried for as long) is kept.
+	for _, st := range []outboxmessage.Status{outboxmessage.StatusSent, outboxmessage.StatusFailed, outboxmessage.StatusPending} {
+		d, err := e.c.OutboxMessage.Create().SetKind(outbox.KindWebhook).SetEndpoint("k").SetEventID("msg_" + string(st)).
+			SetPayload(`{}`).SetStatus(st).SetNextAttemptAt(now.Add(-8 * 24 * time.Hour)).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == outboxmessage.StatusPending {
+			e.keep["outbox"] = append(e.keep["outbox"], d.ID)
+		} else {
+			e.gone["outbox"] = append(e.gone["outbox"], d.ID)
+		}
+	}
 	return e
 }
 

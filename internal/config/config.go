@@ -90,6 +90,8 @@ type Config struct {
 
 	// Cookie mode and social login (browser.go).
 	Browser
+	// Signed webhooks (webhook.go).
+	Webhook
 
 	// JWT (SimpleJWT-compatible).
 	JWTAlgorithm            string        `env:"JWT_ALGORITHM" envDefault:"HS256"`
@@ -302,6 +304,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("GOJOSER_SHUTDOWN_TIMEOUT must be positive"))
 	}
 	errs = append(errs, c.validateBrowser()...)
+	errs = append(errs, c.validateWebhook()...)
 	return errors.Join(errs...)
 }
 

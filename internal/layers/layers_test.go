@@ -86,7 +86,7 @@ func TestOnlyTheHTTPAdapterKnowsTheGeneratedServer(t *testing.T) {
 func TestServicesKnowNoHTTP(t *testing.T) {
 	pkgs := packages(t)
 	forbidden := []string{"net/http", module + "/internal/reqbody", module + "/gen/oas"}
-	for _, service := range []string{"internal/users", "internal/outbox", "internal/drf", "internal/viewer", "internal/tokens", "internal/throttle", "internal/reqinfo"} {
+	for _, service := range []string{"internal/users", "internal/outbox", "internal/drf", "internal/viewer", "internal/tokens", "internal/throttle", "internal/reqinfo", "internal/webhook"} {
 		root, ok := pkgs[module+"/"+service]
 		if !ok {
 			t.Fatalf("no package %s", service)

@@ -36,6 +36,7 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	hashWait    prometheus.Histogram
 	mail        *prometheus.CounterVec
+	webhook     *prometheus.CounterVec
 }
 
 // New returns a registry for a server whose operations are named operations (the generated names).
@@ -65,6 +66,10 @@ func New(operations []string) *Metrics {
 			Namespace: namespace, Subsystem: "outbox", Name: "attempts_total",
 			Help: "Mail delivery attempts, by outcome: sent, skipped (nobody to send to), retry (failed, will be retried), failed (for good).",
 		}, []string{"outcome"}),
+		webhook: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "webhook", Name: "attempts_total",
+			Help: "Webhook delivery attempts, by outcome: sent (2xx), retry (failed, will be retried), failed (for good).",
+		}, []string{"outcome"}),
 	}
 	for _, op := range append(operations, Unrouted) {
 		var obs [5]prometheus.Observer
@@ -82,7 +87,10 @@ func New(operations []string) *Metrics {
 	for _, o := range []string{"sent", "skipped", "retry", "failed"} {
 		m.mail.WithLabelValues(o)
 	}
-	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail,
+	for _, o := range []string{"sent", "retry", "failed"} {
+		m.webhook.WithLabelValues(o)
+	}
+	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail, m.webhook,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -146,4 +154,12 @@ func (m *Metrics) MailAttempt(outcome string) {
 		return
 	}
 	m.mail.WithLabelValues(outcome).Inc()
+}
+
+// WebhookAttempt records how a webhook delivery attempt ended (see outbox.Options.Attempted).
+func (m *Metrics) WebhookAttempt(outcome string) {
+	if m == nil {
+		return
+	}
+	m.webhook.WithLabelValues(outcome).Inc()
 }

@@ -53,10 +53,12 @@ func (m *Metrics) WatchPool(db *sql.DB) {
 	m.reg.MustRegister(collectors.NewDBStatsCollector(db, "gojoser"))
 }
 
-// WatchOutbox exposes the outbox's messages by state and the age of the oldest pending one, read from
-// the database at each scrape (the outbox is shared by every node: take max, not sum, across nodes).
+// WatchOutbox exposes the outbox's mails and webhook deliveries by state and the age of the oldest
+// pending one, read from the database at each scrape (the outbox is shared by every node: take max,
+// not sum, across nodes).
 func (m *Metrics) WatchOutbox(db *ent.Client) {
-	m.reg.MustRegister(&outboxCollector{db: db})
+	m.reg.MustRegister(&outboxCollector{db: db, channel: outbox.Mail, messages: outboxMessages, oldest: outboxOldest},
+		&outboxCollector{db: db, channel: outbox.Webhooks, messages: webhookDeliveries, oldest: webhookOldest})
 }
 
 // scrapeTimeout bounds the database reads of one scrape, so a database outage does not hang it.
@@ -68,29 +70,43 @@ var (
 		[]string{"status"}, nil)
 	outboxOldest = prometheus.NewDesc(namespace+"_outbox_oldest_pending_age_seconds",
 		"Age of the oldest mail waiting to be sent; 0 when none waits.", nil, nil)
+	webhookDeliveries = prometheus.NewDesc(namespace+"_webhook_deliveries",
+		"Webhook deliveries in the outbox by state: pending, sent, failed (for good); kept for GOJOSER_MAIL_RETENTION once done.",
+		[]string{"status"}, nil)
+	webhookOldest = prometheus.NewDesc(namespace+"_webhook_oldest_pending_age_seconds",
+		"Age of the oldest webhook delivery waiting to be made; 0 when none waits.", nil, nil)
 )
 
-type outboxCollector struct{ db *ent.Client }
+// outboxCollector reads one channel of the outbox.
+type outboxCollector struct {
+	db               *ent.Client
+	channel          outbox.Channel
+	messages, oldest *prometheus.Desc
+}
 
 func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- outboxMessages
-	ch <- outboxOldest
+	ch <- c.messages
+	ch <- c.oldest
 }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	st, err := outbox.Stats(ctx, c.db)
+	st, err := outbox.ChannelStats(ctx, c.db, c.channel)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(outboxMessages, err)
+		ch <- prometheus.NewInvalidMetric(c.messages, err)
 		return
 	}
-	for status, n := range map[string]int{"pending": st.Pending, "sent": st.Sent, "failed": st.Failed, "skipped": st.Skipped} {
-		ch <- prometheus.MustNewConstMetric(outboxMessages, prometheus.GaugeValue, float64(n), status)
+	counts := map[string]int{"pending": st.Pending, "sent": st.Sent, "failed": st.Failed}
+	if c.channel == outbox.Mail {
+		counts["skipped"] = st.Skipped // a webhook delivery is never skipped
+	}
+	for status, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.messages, prometheus.GaugeValue, float64(n), status)
 	}
 	age := 0.0
 	if st.OldestPending != nil {
 		age = max(0, time.Since(*st.OldestPending).Seconds())
 	}
-	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
 }

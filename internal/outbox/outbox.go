@@ -1,5 +1,7 @@
-// Package outbox is the durable mail queue. Services write messages in the same transaction as the
-// change that causes them; a Worker delivers them with retries and backoff. A message is claimed by
+// Package outbox is the durable queue of mail and webhook deliveries. Services write messages in the
+// same transaction as the change that causes them; a Worker delivers them with retries and backoff.
+// Mail and webhooks are separate channels, each with a worker of its own, so a slow webhook receiver
+// never holds up a mail, nor a slow mail server a webhook. A message is claimed by
 // pushing its next_attempt_at forward by a lease before it is sent, so two workers (or two nodes)
 // never send it at once, and a worker that dies mid-send leaves it to be retried when the lease ends.
 package outbox
@@ -9,11 +11,44 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
+	"github.com/gojoser/gojoser/ent/predicate"
 )
+
+// KindWebhook is the kind of a webhook delivery (internal/webhook); every other kind is a mail.
+const KindWebhook = "webhook"
+
+// Channel is the set of messages one worker delivers.
+type Channel int
+
+const (
+	// Mail is every message that is not a webhook delivery.
+	Mail Channel = iota
+	// Webhooks is the webhook deliveries.
+	Webhooks
+)
+
+func (c Channel) where() predicate.OutboxMessage {
+	if c == Webhooks {
+		return outboxmessage.KindEQ(KindWebhook)
+	}
+	return outboxmessage.KindNEQ(KindWebhook)
+}
+
+// String names the channel in logs.
+func (c Channel) String() string {
+	if c == Webhooks {
+		return "webhook"
+	}
+	return "mail"
+}
 
 // Site is where the request that caused a message came from: links and wording use it.
 type Site struct {
@@ -83,6 +118,7 @@ type Worker struct {
 
 // Options tune a Worker; zero values take the defaults.
 type Options struct {
+	Channel      Channel // the messages to deliver (default Mail)
 	Now          func() time.Time
 	PollInterval time.Duration // how often to look for due messages without a wake-up (default 2s)
 	Lease        time.Duration // how long a claimed message is reserved (default 2m)
@@ -90,6 +126,9 @@ type Options struct {
 	// Backoff is the wait after the n-th failed attempt (n >= 1). Default: 30s doubling, at most 1h.
 	Backoff func(n int) time.Duration
 	Batch   int // messages claimed per pass (default 50)
+	// Concurrency is how many messages of a pass are delivered at once (default 1). Above 1, a
+	// receiver that hangs until its timeout holds up only its own messages, not every other one.
+	Concurrency int
 	// Attempted, when set, learns how each delivery attempt ended (metrics): "sent", "skipped",
 	// "retry" (failed, will be tried again) or "failed" (failed for good).
 	Attempted func(outcome string)
@@ -115,6 +154,7 @@ func NewWorker(db *ent.Client, deliver Deliver, log *slog.Logger, opts Options) 
 	if opts.Batch <= 0 {
 		opts.Batch = 50
 	}
+	opts.Concurrency = max(opts.Concurrency, 1)
 	return &Worker{db: db, deliver: deliver, log: log, opts: opts, wake: make(chan struct{}, 1)}
 }
 
@@ -125,6 +165,20 @@ func DefaultBackoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, time.Hour)
+}
+
+// JitteredBackoff waits base after the first failure, doubling up to ceiling, each wait drawn between
+// half and all of that (jitter), so deliveries that failed together (a receiver that was down) do not
+// all come back at the same moment.
+func JitteredBackoff(base, ceiling time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := base
+		for i := 1; i < n && d < ceiling; i++ {
+			d *= 2
+		}
+		d = min(d, ceiling)
+		return d/2 + rand.N(d/2+1)
+	}
 }
 
 // Notify asks the worker to look for due messages now; it never blocks.
@@ -159,26 +213,44 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	for ctx.Err() == nil {
 		now := w.opts.Now().UTC()
 		ids, err := w.db.OutboxMessage.Query().
-			Where(outboxmessage.StatusEQ(outboxmessage.StatusPending), outboxmessage.NextAttemptAtLTE(now)).
+			Where(w.opts.Channel.where(), outboxmessage.StatusEQ(outboxmessage.StatusPending), outboxmessage.NextAttemptAtLTE(now)).
 			Order(outboxmessage.ByNextAttemptAt(), outboxmessage.ByID()).
 			Limit(w.opts.Batch).IDs(ctx)
 		if err != nil {
-			return handled, fmt.Errorf("find due mail: %w", err)
+			return handled, fmt.Errorf("find due %s: %w", w.opts.Channel, err)
 		}
 		if len(ids) == 0 {
 			return handled, nil
 		}
-		for _, id := range ids {
-			ok, err := w.process(ctx, id)
-			if err != nil {
-				return handled, err
-			}
-			if ok {
-				handled++
-			}
+		n, err := w.processAll(ctx, ids)
+		handled += n
+		if err != nil {
+			return handled, err
 		}
 	}
 	return handled, ctx.Err()
+}
+
+// processAll processes ids, Concurrency at a time, and returns how many it handled. After an error
+// (the database, most likely) it starts no more, and lets those under way finish.
+func (w *Worker) processAll(ctx context.Context, ids []int) (int, error) {
+	g, failed := errgroup.WithContext(ctx)
+	g.SetLimit(w.opts.Concurrency)
+	var handled atomic.Int64
+	for _, id := range ids {
+		if failed.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			ok, err := w.process(ctx, id)
+			if ok {
+				handled.Add(1)
+			}
+			return err
+		})
+	}
+	err := g.Wait()
+	return int(handled.Load()), err
 }
 
 // process claims message id and delivers it; ok is false when another worker had claimed it.
@@ -189,14 +261,14 @@ func (w *Worker) process(ctx context.Context, id int) (bool, error) {
 		SetNextAttemptAt(now.Add(w.opts.Lease)).AddAttempts(1).
 		Save(ctx)
 	if err != nil {
-		return false, fmt.Errorf("claim mail %d: %w", id, err)
+		return false, fmt.Errorf("claim %s %d: %w", w.opts.Channel, id, err)
 	}
 	if n == 0 {
 		return false, nil
 	}
 	m, err := w.db.OutboxMessage.Get(ctx, id)
 	if err != nil {
-		return false, fmt.Errorf("load mail %d: %w", id, err)
+		return false, fmt.Errorf("load %s %d: %w", w.opts.Channel, id, err)
 	}
 	// Finish the delivery even if we are asked to stop meanwhile: an SMTP transaction cut in half is
 	// the one way to send a mail twice.
@@ -205,25 +277,29 @@ func (w *Worker) process(ctx context.Context, id int) (bool, error) {
 	cancel()
 	done := w.opts.Now().UTC()
 	upd := w.db.OutboxMessage.UpdateOneID(id)
-	log := w.log.With("mail_id", id, "kind", m.Kind, "attempt", m.Attempts)
+	idKey := "mail_id"
+	if w.opts.Channel == Webhooks {
+		idKey = "delivery_id" // not "webhook_id": that is the event's id, the webhook-id header
+	}
+	log := w.log.With(idKey, id, "kind", m.Kind, "attempt", m.Attempts)
 	var outcome string
 	switch {
 	case derr == nil && res == Skipped:
 		upd.SetStatus(outboxmessage.StatusSkipped).SetLastError("")
-		log.Info("mail skipped: nobody to send it to")
+		log.Info(w.opts.Channel.String() + " skipped: nobody to send it to")
 		outcome = "skipped"
 	case derr == nil:
 		upd.SetStatus(outboxmessage.StatusSent).SetSentAt(done).SetLastError("")
-		log.Info("mail sent")
+		log.Info(w.opts.Channel.String() + " sent")
 		outcome = "sent"
 	case IsPermanent(derr) || m.Attempts >= w.opts.MaxAttempts:
 		upd.SetStatus(outboxmessage.StatusFailed).SetLastError(truncate(derr.Error()))
-		log.Error("mail failed for good", "err", derr)
+		log.Error(w.opts.Channel.String()+" failed for good", "err", derr)
 		outcome = "failed"
 	default:
 		wait := w.opts.Backoff(m.Attempts)
 		upd.SetNextAttemptAt(done.Add(wait)).SetLastError(truncate(derr.Error()))
-		log.Warn("mail failed; will retry", "err", derr, "retry_in", wait)
+		log.Warn(w.opts.Channel.String()+" failed; will retry", "err", derr, "retry_in", wait)
 		outcome = "retry"
 	}
 	err = upd.Exec(context.WithoutCancel(ctx))
@@ -231,7 +307,7 @@ func (w *Worker) process(ctx context.Context, id int) (bool, error) {
 		w.opts.Attempted(outcome) // after the write: a scrape that sees the count sees the new state
 	}
 	if err != nil {
-		return true, fmt.Errorf("record mail %d: %w", id, err)
+		return true, fmt.Errorf("record %s %d: %w", w.opts.Channel, id, err)
 	}
 	return true, nil
 }
@@ -243,19 +319,24 @@ func truncate(s string) string {
 	return s
 }
 
-// Status counts messages by state, for `gojoser mail status`.
+// Status counts messages by state, for `gojoser outbox status`.
 type Status struct {
 	Pending, Sent, Failed, Skipped int
 	OldestPending                  *time.Time
 }
 
-// Stats reads the outbox's state.
+// Stats reads the state of the mail channel.
 func Stats(ctx context.Context, db *ent.Client) (Status, error) {
+	return ChannelStats(ctx, db, Mail)
+}
+
+// ChannelStats reads the state of channel ch.
+func ChannelStats(ctx context.Context, db *ent.Client, ch Channel) (Status, error) {
 	var rows []struct {
 		Status string `json:"status"`
 		Count  int    `json:"count"`
 	}
-	err := db.OutboxMessage.Query().GroupBy(outboxmessage.FieldStatus).Aggregate(ent.Count()).Scan(ctx, &rows)
+	err := db.OutboxMessage.Query().Where(ch.where()).GroupBy(outboxmessage.FieldStatus).Aggregate(ent.Count()).Scan(ctx, &rows)
 	if err != nil {
 		return Status{}, fmt.Errorf("count outbox: %w", err)
 	}
@@ -272,12 +353,12 @@ func Stats(ctx context.Context, db *ent.Client) (Status, error) {
 			st.Skipped = r.Count
 		}
 	}
-	oldest, err := db.OutboxMessage.Query().Where(outboxmessage.StatusEQ(outboxmessage.StatusPending)).
+	oldest, err := db.OutboxMessage.Query().Where(ch.where(), outboxmessage.StatusEQ(outboxmessage.StatusPending)).
 		Order(outboxmessage.ByCreatedAt()).First(ctx)
 	if err == nil {
 		st.OldestPending = &oldest.CreatedAt
 	} else if !ent.IsNotFound(err) {
-		return Status{}, fmt.Errorf("oldest pending mail: %w", err)
+		return Status{}, fmt.Errorf("oldest pending %s: %w", ch, err)
 	}
 	return st, nil
 }

@@ -20,8 +20,8 @@ import (
 const Grace = time.Hour
 
 // Builtin are gojoser's own rules: tokens and refresh tokens expired for longer than Grace, and
-// mails the outbox is done with (sent, failed for good, or skipped because there was nobody to send
-// to) whose last attempt was more than mailRetention ago. dialect is db's (entgo.io/ent/dialect).
+// mails and webhook deliveries the outbox is done with (sent, failed for good, or skipped because
+// there was nobody to send to) whose last attempt was more than mailRetention ago. dialect is db's (entgo.io/ent/dialect).
 //
 // They delete with plain SQL, around Ent's hooks: the auth cache's invalidation hook would otherwise
 // drop every cached credential of those users, on every node, for rows that cannot be in use.
