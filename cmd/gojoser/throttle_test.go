@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,10 @@ import (
 )
 
 // TestThrottleCommand: an operator sees why an account or an address is refused, and lifts it.
+// blockedFiveMinutes is the lockout of login_account=2/5m as the CLI shows it. The CLI reads the real
+// clock while the server's stood still, so on a loaded machine a few seconds may have gone by.
+var blockedFiveMinutes = regexp.MustCompile(`blocked for (5m0s|4m5\ds)`)
+
 func TestThrottleCommand(t *testing.T) {
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		url := db.NewURL(t)
@@ -46,15 +51,18 @@ func TestThrottleCommand(t *testing.T) {
 			return out.String()
 		}
 		status := run("throttle", "status", "alice")
-		if !strings.Contains(status, "login_account ") || !strings.Contains(status, "blocked for 5m0s") ||
+		if !strings.Contains(status, "login_account ") || !blockedFiveMinutes.MatchString(status) ||
 			!strings.Contains(status, "login_account_all") {
 			t.Fatalf("status alice:\n%s", status)
 		}
 		byIP := run("throttle", "status", "198.51.100.7")
-		for _, want := range []string{"login_request_ip", "login_ip ", "login_account ", "blocked for 5m0s"} {
+		for _, want := range []string{"login_request_ip", "login_ip ", "login_account "} {
 			if !strings.Contains(byIP, want) {
 				t.Fatalf("status by IP lacks %q:\n%s", want, byIP)
 			}
+		}
+		if !blockedFiveMinutes.MatchString(byIP) {
+			t.Fatalf("status by IP shows no lockout:\n%s", byIP)
 		}
 		if got := run("throttle", "clear", "alice"); got != "cleared 2 counter(s)\n" {
 			t.Fatalf("clear: %q", got)

@@ -52,10 +52,10 @@ type Migration struct {
 }
 
 // Migrate applies the pending migrations to the database at databaseURL, each in a transaction of its
-// own, then makes sure the built-in roles exist. On PostgreSQL it holds an advisory lock meanwhile, so
-// any number of nodes may start at once. A database made by auto-migration (gojoser before versioned
-// migrations) is adopted: its schema is checked against the first migration, which is then recorded as
-// applied. It returns what it applied.
+// own, then makes sure the built-in roles exist. It holds a lock meanwhile (PostgreSQL: an advisory lock;
+// SQLite: flock on a file beside the database), so any number of nodes may start at once. A database
+// made by auto-migration (gojoser before versioned migrations) is adopted: its schema is checked against
+// the first migration, which is then recorded as applied. It returns what it applied.
 func Migrate(ctx context.Context, databaseURL string, log *slog.Logger) ([]Migration, error) {
 	return migrateTo(ctx, databaseURL, log, "")
 }
@@ -75,6 +75,12 @@ func migrateTo(ctx context.Context, databaseURL string, log *slog.Logger, last s
 		}
 		// Closing the connection would release it too; this keeps a pooled connection from holding it.
 		defer db.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	} else {
+		unlock, err := lockSQLiteMigrations(ctx, u.Path)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	if _, err := db.ExecContext(ctx, createRevisions(u.Dialect)); err != nil {
 		return nil, fmt.Errorf("create %s: %w", revisionTable, err)
