@@ -36,6 +36,7 @@ type Metrics struct {
 	throttled   *prometheus.CounterVec
 	hashWait    prometheus.Histogram
 	mail        *prometheus.CounterVec
+	auditDrops  prometheus.Counter
 }
 
 // New returns a registry for a server whose operations are named operations (the generated names).
@@ -66,6 +67,10 @@ func New(operations []string) *Metrics {
 			Help: "Mail delivery attempts, by outcome: sent, skipped (nobody to send to), retry (failed, will be retried), failed (for good).",
 		}, []string{"outcome"}),
 	}
+	m.auditDrops = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Subsystem: "audit", Name: "dropped_total",
+		Help: "Read-path audit events (failed logins, throttling) dropped because the write queue was full.",
+	})
 	for _, op := range append(operations, Unrouted) {
 		var obs [5]prometheus.Observer
 		for i := range obs {
@@ -82,7 +87,7 @@ func New(operations []string) *Metrics {
 	for _, o := range []string{"sent", "skipped", "retry", "failed"} {
 		m.mail.WithLabelValues(o)
 	}
-	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail,
+	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail, m.auditDrops,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -146,4 +151,12 @@ func (m *Metrics) MailAttempt(outcome string) {
 		return
 	}
 	m.mail.WithLabelValues(outcome).Inc()
+}
+
+// AuditDropped records a read-path audit event dropped because the queue was full.
+func (m *Metrics) AuditDropped() {
+	if m == nil {
+		return
+	}
+	m.auditDrops.Inc()
 }
