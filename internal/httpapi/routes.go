@@ -62,6 +62,8 @@ var views = map[oas.OperationName]view{
 	oas.RevokeTokenOperation:          {},
 	oas.LogoutAllOperation:            {},
 	oas.ListUserTokensOperation:       {},
+	oas.ListAuditEventsOperation:      {},
+	oas.ListMyEventsOperation:         {},
 	oas.GetMyRolesOperation:           {},
 	oas.ListRolesOperation:            {},
 	oas.CreateRoleOperation:           {},
