@@ -42,7 +42,9 @@ type Filter struct {
 	Types         []Type
 	Since, Until  time.Time // zero: unbounded
 	IP            string
-	// After is the cursor: events older than it, newest first.
+	// AfterID keeps only events written after the one with that id (`gojoser audit --follow`).
+	AfterID int
+	// after is the cursor: events older than it, newest first.
 	after *position
 	Limit int
 }
@@ -150,6 +152,9 @@ func List(ctx context.Context, db *ent.Client, f Filter) (Result, error) {
 	}
 	if f.IP != "" {
 		where = append(where, auditevent.IP(f.IP))
+	}
+	if f.AfterID > 0 {
+		where = append(where, auditevent.IDGT(f.AfterID))
 	}
 	if p := f.after; p != nil {
 		t := time.UnixMicro(p.micros).UTC()
