@@ -455,3 +455,63 @@ func TestAuditOff(t *testing.T) {
 	e.Call(t, "POST", "/auth/token/login/", `{"username":"ann","password":"wrong"}`, "")
 	e.Expect(t, "GET", "/auth/audit/", "", rootKey, 200, `{"next":null,"results":[]}`)
 }
+
+// TestAuditLinkEvents: the events of the flows that finish from a mailed link (activation, a confirmed
+// email change, a username reset) and the requests by address, with no link token in the log.
+func TestAuditLinkEvents(t *testing.T) {
+	t.Parallel()
+	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
+		e := apitest.NewEnv(t, db, map[string]string{"TRUSTED_PROXIES": "127.0.0.1",
+			"SEND_ACTIVATION_EMAIL": "true", "EMAIL_CHANGE_CONFIRM": "true"})
+		_, rootKey := e.Superuser(t, "root", apitest.Password)
+		const ip = "203.0.113.50"
+		anon := &client{s: e.Server, ip: ip, ua: "test"}
+		var reg struct{ ID int }
+		_ = encjson.Unmarshal([]byte(anon.must(t, "POST", "/auth/users/", fmt.Sprintf(`{"username":"kate","email":"kate@example.com","password":%q,"re_password":%q}`, apitest.Password, apitest.Password), 201)), &reg)
+		kate := ptr(reg.ID)
+		anon.must(t, "POST", "/auth/users/resend_activation/", `{"email":"kate@example.com"}`, 204)
+		mails := e.Mailbox.WaitFor(t, "kate@example.com", 2)
+		var linkTokens []string
+		_, uid, tok := mails[0].Link(t)
+		linkTokens = append(linkTokens, tok)
+		anon.must(t, "POST", "/auth/users/activation/", uidToken(uid, tok), 204)
+
+		me := &client{s: e.Server, ip: ip, ua: "test"}
+		me.token = me.login(t, "kate", apitest.Password)
+		me.must(t, "PATCH", "/auth/users/me/", `{"email":"kate@new.example"}`, 200)
+		_, uid, tok = e.Mailbox.WaitFor(t, "kate@new.example", 1)[0].Link(t)
+		linkTokens = append(linkTokens, tok)
+		anon.must(t, "POST", "/auth/users/email_change_confirm/", uidToken(uid, tok), 204)
+
+		anon.must(t, "POST", "/auth/users/reset_username/", `{"email":"kate@new.example"}`, 204)
+		_, uid, tok = e.Mailbox.WaitFor(t, "kate@new.example", 2)[1].Link(t)
+		linkTokens = append(linkTokens, tok)
+		anon.must(t, "POST", "/auth/users/reset_username_confirm/", fmt.Sprintf(`{"uid":%q,"token":%q,"new_username":"katie"}`, uid, tok), 204)
+
+		events := allEvents(t, e.Server, "/auth/audit/", rootKey, 50)
+		for _, w := range []want{
+			{typ: "user.registered", actor: kate, subject: kate, ip: ip, detail: map[string]any{"active": false}},
+			{typ: "user.activation_requested", ip: ip, detail: map[string]any{"email": "kate@example.com"}},
+			{typ: "user.activated", subject: kate, ip: ip},
+			{typ: "email.change_requested", actor: kate, subject: kate, ip: ip, detail: map[string]any{"to": "kate@new.example"}},
+			{typ: "email.changed", subject: kate, ip: ip, detail: map[string]any{"from": "kate@example.com", "to": "kate@new.example", "confirmed": true}},
+			{typ: "username.reset_requested", ip: ip, detail: map[string]any{"email": "kate@new.example"}},
+			{typ: "username.reset", subject: kate, ip: ip, detail: map[string]any{"from": "kate", "to": "katie"}},
+		} {
+			if _, ok := find(events, w); !ok {
+				t.Errorf("no event %+v", w)
+			}
+		}
+		raw, _ := encjson.Marshal(events)
+		for _, tok := range linkTokens {
+			if strings.Contains(string(raw), tok) {
+				t.Errorf("a link token is in the audit log")
+			}
+		}
+		if t.Failed() {
+			for _, ev := range events {
+				t.Logf("%s actor=%v subject=%v ip=%s detail=%v", ev.Type, deref(ev.Actor), deref(ev.Subject), ev.IP, ev.Detail)
+			}
+		}
+	})
+}
