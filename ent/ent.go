@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/gojoser/gojoser/ent/auditevent"
 	"github.com/gojoser/gojoser/ent/djangoimportuser"
 	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
@@ -82,6 +83,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			auditevent.Table:       auditevent.ValidColumn,
 			djangoimportuser.Table: djangoimportuser.ValidColumn,
 			identity.Table:         identity.ValidColumn,
 			meta.Table:             meta.ValidColumn,

@@ -5,6 +5,7 @@ package ent
 import (
 	"time"
 
+	"github.com/gojoser/gojoser/ent/auditevent"
 	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/meta"
 	"github.com/gojoser/gojoser/ent/outboxmessage"
@@ -21,6 +22,34 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescTime is the schema descriptor for time field.
+	auditeventDescTime := auditeventFields[0].Descriptor()
+	// auditevent.DefaultTime holds the default value on creation for the time field.
+	auditevent.DefaultTime = auditeventDescTime.Default.(func() time.Time)
+	// auditeventDescType is the schema descriptor for type field.
+	auditeventDescType := auditeventFields[1].Descriptor()
+	// auditevent.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	auditevent.TypeValidator = auditeventDescType.Validators[0].(func(string) error)
+	// auditeventDescIP is the schema descriptor for ip field.
+	auditeventDescIP := auditeventFields[4].Descriptor()
+	// auditevent.DefaultIP holds the default value on creation for the ip field.
+	auditevent.DefaultIP = auditeventDescIP.Default.(string)
+	// auditevent.IPValidator is a validator for the "ip" field. It is called by the builders before save.
+	auditevent.IPValidator = auditeventDescIP.Validators[0].(func(string) error)
+	// auditeventDescUserAgent is the schema descriptor for user_agent field.
+	auditeventDescUserAgent := auditeventFields[5].Descriptor()
+	// auditevent.DefaultUserAgent holds the default value on creation for the user_agent field.
+	auditevent.DefaultUserAgent = auditeventDescUserAgent.Default.(string)
+	// auditevent.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
+	auditevent.UserAgentValidator = auditeventDescUserAgent.Validators[0].(func(string) error)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[6].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	// auditevent.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	auditevent.RequestIDValidator = auditeventDescRequestID.Validators[0].(func(string) error)
 	identityFields := schema.Identity{}.Fields()
 	_ = identityFields
 	// identityDescProvider is the schema descriptor for provider field.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gojoser/gojoser/ent/auditevent"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/internal/apitest"
 	"github.com/gojoser/gojoser/internal/app"
@@ -29,8 +30,22 @@ func TestCleanup(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		c.expect("tokens\t1\nrefresh_tokens\t0\noutbox\t0\n", "cleanup")
-		c.expect("tokens\t0\nrefresh_tokens\t0\noutbox\t0\n", "cleanup") // nothing left
+		// An audit event older than GOJOSER_AUDIT_RETENTION (90 days) goes; the others stay.
+		oldest, err := out.AuditEvent.Query().Order(auditevent.ByID()).FirstID(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// time is immutable through Ent: an event is not edited, only aged here.
+		if _, err := out.ExecContext(context.Background(), "UPDATE audit_events SET time = $1 WHERE id = $2", time.Now().Add(-91*24*time.Hour).UTC(), oldest); err != nil {
+			t.Fatal(err)
+		}
+		events, _ := out.AuditEvent.Query().Count(context.Background())
+
+		c.expect("tokens\t1\nrefresh_tokens\t0\noutbox\t0\naudit_events\t1\n", "cleanup")
+		c.expect("tokens\t0\nrefresh_tokens\t0\noutbox\t0\naudit_events\t0\n", "cleanup") // nothing left
+		if left, _ := out.AuditEvent.Query().Count(context.Background()); left != events-1 {
+			t.Errorf("%d audit events left of %d", left, events)
+		}
 		if res, body := s.Do(t, "GET", "/auth/users/me/", "", "", map[string]string{"Authorization": "Token " + live}); res.StatusCode != http.StatusOK {
 			t.Errorf("the token in use: %d %s", res.StatusCode, body)
 		}

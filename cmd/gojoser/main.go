@@ -118,7 +118,7 @@ func rootCmd(env map[string]string, stdin io.Reader, stdout, stderr io.Writer) *
 		}),
 	})
 	root.AddCommand(migrateCmd(env, stderr), createSuperuserCmd(env, stdin, withApp), tokenCmd(withApp), roleCmd(withApp), userCmd(withApp), outboxCmd(withApp), jwtCmd(), cleanupCmd(withApp),
-		importCmd(env, stderr), throttleCmd(withApp))
+		importCmd(env, stderr), throttleCmd(withApp), auditCmd(withApp))
 	return root
 }
 

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // DjangoImportUser is the predicate function for djangoimportuser builders.
 type DjangoImportUser func(*sql.Selector)
 

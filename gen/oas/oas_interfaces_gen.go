@@ -61,6 +61,14 @@ type JwtVerifyRes interface {
 	jwtVerifyRes()
 }
 
+type ListAuditEventsRes interface {
+	listAuditEventsRes()
+}
+
+type ListMyEventsRes interface {
+	listMyEventsRes()
+}
+
 type ListMyIdentitiesRes interface {
 	listMyIdentitiesRes()
 }

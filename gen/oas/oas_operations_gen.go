@@ -22,6 +22,8 @@ const (
 	JwtCreateOperation                OperationName = "JwtCreate"
 	JwtRefreshOperation               OperationName = "JwtRefresh"
 	JwtVerifyOperation                OperationName = "JwtVerify"
+	ListAuditEventsOperation          OperationName = "ListAuditEvents"
+	ListMyEventsOperation             OperationName = "ListMyEvents"
 	ListMyIdentitiesOperation         OperationName = "ListMyIdentities"
 	ListMyTokensOperation             OperationName = "ListMyTokens"
 	ListRolesOperation                OperationName = "ListRoles"

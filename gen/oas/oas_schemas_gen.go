@@ -5,6 +5,8 @@ package oas
 import (
 	"net/url"
 	"time"
+
+	"github.com/go-faster/jx"
 )
 
 // Ref: #/components/schemas/APIRoot
@@ -40,6 +42,143 @@ func (*ActivateUserUnauthorized) activateUserRes() {}
 type ActivateUserUnsupportedMediaType ErrorDetail
 
 func (*ActivateUserUnsupportedMediaType) activateUserRes() {}
+
+// Ref: #/components/schemas/AuditEvent
+type AuditEvent struct {
+	ID int64 `json:"id"`
+	// UTC.
+	Time time.Time `json:"time"`
+	// The event type (README, "Security events").
+	Type string `json:"type"`
+	// The user who acted; null is anonymous (or the command line).
+	Actor NilInt64 `json:"actor"`
+	// The user acted upon.
+	Subject NilInt64 `json:"subject"`
+	// The client's address; empty when unknown.
+	IP        string      `json:"ip"`
+	UserAgent string      `json:"user_agent"`
+	RequestID string      `json:"request_id"`
+	Detail    EventDetail `json:"detail"`
+}
+
+// GetID returns the value of ID.
+func (s *AuditEvent) GetID() int64 {
+	return s.ID
+}
+
+// GetTime returns the value of Time.
+func (s *AuditEvent) GetTime() time.Time {
+	return s.Time
+}
+
+// GetType returns the value of Type.
+func (s *AuditEvent) GetType() string {
+	return s.Type
+}
+
+// GetActor returns the value of Actor.
+func (s *AuditEvent) GetActor() NilInt64 {
+	return s.Actor
+}
+
+// GetSubject returns the value of Subject.
+func (s *AuditEvent) GetSubject() NilInt64 {
+	return s.Subject
+}
+
+// GetIP returns the value of IP.
+func (s *AuditEvent) GetIP() string {
+	return s.IP
+}
+
+// GetUserAgent returns the value of UserAgent.
+func (s *AuditEvent) GetUserAgent() string {
+	return s.UserAgent
+}
+
+// GetRequestID returns the value of RequestID.
+func (s *AuditEvent) GetRequestID() string {
+	return s.RequestID
+}
+
+// GetDetail returns the value of Detail.
+func (s *AuditEvent) GetDetail() EventDetail {
+	return s.Detail
+}
+
+// SetID sets the value of ID.
+func (s *AuditEvent) SetID(val int64) {
+	s.ID = val
+}
+
+// SetTime sets the value of Time.
+func (s *AuditEvent) SetTime(val time.Time) {
+	s.Time = val
+}
+
+// SetType sets the value of Type.
+func (s *AuditEvent) SetType(val string) {
+	s.Type = val
+}
+
+// SetActor sets the value of Actor.
+func (s *AuditEvent) SetActor(val NilInt64) {
+	s.Actor = val
+}
+
+// SetSubject sets the value of Subject.
+func (s *AuditEvent) SetSubject(val NilInt64) {
+	s.Subject = val
+}
+
+// SetIP sets the value of IP.
+func (s *AuditEvent) SetIP(val string) {
+	s.IP = val
+}
+
+// SetUserAgent sets the value of UserAgent.
+func (s *AuditEvent) SetUserAgent(val string) {
+	s.UserAgent = val
+}
+
+// SetRequestID sets the value of RequestID.
+func (s *AuditEvent) SetRequestID(val string) {
+	s.RequestID = val
+}
+
+// SetDetail sets the value of Detail.
+func (s *AuditEvent) SetDetail(val EventDetail) {
+	s.Detail = val
+}
+
+// Ref: #/components/schemas/AuditPage
+type AuditPage struct {
+	// The cursor of the next page; null on the last.
+	Next    NilString    `json:"next"`
+	Results []AuditEvent `json:"results"`
+}
+
+// GetNext returns the value of Next.
+func (s *AuditPage) GetNext() NilString {
+	return s.Next
+}
+
+// GetResults returns the value of Results.
+func (s *AuditPage) GetResults() []AuditEvent {
+	return s.Results
+}
+
+// SetNext sets the value of Next.
+func (s *AuditPage) SetNext(val NilString) {
+	s.Next = val
+}
+
+// SetResults sets the value of Results.
+func (s *AuditPage) SetResults(val []AuditEvent) {
+	s.Results = val
+}
+
+func (*AuditPage) listAuditEventsRes() {}
 
 // Ref: #/components/schemas/BearerError
 type BearerError struct {
@@ -233,6 +372,19 @@ func (*ErrorDetail) listMyTokensRes()     {}
 func (*ErrorDetail) listUsersRes()        {}
 func (*ErrorDetail) logoutAllRes()        {}
 func (*ErrorDetail) tokenLogoutRes()      {}
+
+// A small object whose keys depend on the type. Never a secret.
+// Ref: #/components/schemas/EventDetail
+type EventDetail map[string]jx.Raw
+
+func (s *EventDetail) init() EventDetail {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
 
 type GetUserForbidden ErrorDetail
 
@@ -475,6 +627,26 @@ func (s *JWTVerifyRequest) SetToken(val OptNilString) {
 	s.Token = val
 }
 
+type ListAuditEventsForbidden ErrorDetail
+
+func (*ListAuditEventsForbidden) listAuditEventsRes() {}
+
+type ListAuditEventsNotFound ErrorDetail
+
+func (*ListAuditEventsNotFound) listAuditEventsRes() {}
+
+type ListAuditEventsUnauthorized ErrorDetail
+
+func (*ListAuditEventsUnauthorized) listAuditEventsRes() {}
+
+type ListMyEventsNotFound ErrorDetail
+
+func (*ListMyEventsNotFound) listMyEventsRes() {}
+
+type ListMyEventsUnauthorized ErrorDetail
+
+func (*ListMyEventsUnauthorized) listMyEventsRes() {}
+
 type ListMyIdentitiesOKApplicationJSON []Identity
 
 func (*ListMyIdentitiesOKApplicationJSON) listMyIdentitiesRes() {}
@@ -529,6 +701,106 @@ type LogoutAllNoContent struct{}
 
 func (*LogoutAllNoContent) logoutAllRes() {}
 
+// Ref: #/components/schemas/MyEvent
+type MyEvent struct {
+	ID int64 `json:"id"`
+	// UTC.
+	Time time.Time `json:"time"`
+	Type string    `json:"type"`
+	IP   string    `json:"ip"`
+	// A label made from the user agent: "Firefox on Linux"; empty when unknown.
+	Device string      `json:"device"`
+	Detail EventDetail `json:"detail"`
+}
+
+// GetID returns the value of ID.
+func (s *MyEvent) GetID() int64 {
+	return s.ID
+}
+
+// GetTime returns the value of Time.
+func (s *MyEvent) GetTime() time.Time {
+	return s.Time
+}
+
+// GetType returns the value of Type.
+func (s *MyEvent) GetType() string {
+	return s.Type
+}
+
+// GetIP returns the value of IP.
+func (s *MyEvent) GetIP() string {
+	return s.IP
+}
+
+// GetDevice returns the value of Device.
+func (s *MyEvent) GetDevice() string {
+	return s.Device
+}
+
+// GetDetail returns the value of Detail.
+func (s *MyEvent) GetDetail() EventDetail {
+	return s.Detail
+}
+
+// SetID sets the value of ID.
+func (s *MyEvent) SetID(val int64) {
+	s.ID = val
+}
+
+// SetTime sets the value of Time.
+func (s *MyEvent) SetTime(val time.Time) {
+	s.Time = val
+}
+
+// SetType sets the value of Type.
+func (s *MyEvent) SetType(val string) {
+	s.Type = val
+}
+
+// SetIP sets the value of IP.
+func (s *MyEvent) SetIP(val string) {
+	s.IP = val
+}
+
+// SetDevice sets the value of Device.
+func (s *MyEvent) SetDevice(val string) {
+	s.Device = val
+}
+
+// SetDetail sets the value of Detail.
+func (s *MyEvent) SetDetail(val EventDetail) {
+	s.Detail = val
+}
+
+// Ref: #/components/schemas/MyEventPage
+type MyEventPage struct {
+	Next    NilString `json:"next"`
+	Results []MyEvent `json:"results"`
+}
+
+// GetNext returns the value of Next.
+func (s *MyEventPage) GetNext() NilString {
+	return s.Next
+}
+
+// GetResults returns the value of Results.
+func (s *MyEventPage) GetResults() []MyEvent {
+	return s.Results
+}
+
+// SetNext sets the value of Next.
+func (s *MyEventPage) SetNext(val NilString) {
+	s.Next = val
+}
+
+// SetResults sets the value of Results.
+func (s *MyEventPage) SetResults(val []MyEvent) {
+	s.Results = val
+}
+
+func (*MyEventPage) listMyEventsRes() {}
+
 // NewNilDateTime returns new NilDateTime with value set to v.
 func NewNilDateTime(v time.Time) NilDateTime {
 	return NilDateTime{
@@ -568,6 +840,96 @@ func (o NilDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilInt64 returns new NilInt64 with value set to v.
+func NewNilInt64(v int64) NilInt64 {
+	return NilInt64{
+		Value: v,
+	}
+}
+
+// NilInt64 is nullable int64.
+type NilInt64 struct {
+	Value int64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt64) SetTo(v int64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt64) SetToNull() {
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilString returns new NilString with value set to v.
+func NewNilString(v string) NilString {
+	return NilString{
+		Value: v,
+	}
+}
+
+// NilString is nullable string.
+type NilString struct {
+	Value string
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilString) SetTo(v string) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilString) SetToNull() {
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilString) Or(d string) string {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -1759,6 +2121,7 @@ func (*ValidationError) jwtBlacklistRes()         {}
 func (*ValidationError) jwtCreateRes()            {}
 func (*ValidationError) jwtRefreshRes()           {}
 func (*ValidationError) jwtVerifyRes()            {}
+func (*ValidationError) listAuditEventsRes()      {}
 func (*ValidationError) partialUpdateMeRes()      {}
 func (*ValidationError) partialUpdateUserRes()    {}
 func (*ValidationError) resendActivationRes()     {}

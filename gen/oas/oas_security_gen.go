@@ -51,6 +51,10 @@ var operationRolesTokenAuth = map[string][]string{
 	GrantRoleOperation: []string{
 		"admin",
 	},
+	ListAuditEventsOperation: []string{
+		"admin",
+	},
+	ListMyEventsOperation:     []string{},
 	ListMyIdentitiesOperation: []string{},
 	ListMyTokensOperation:     []string{},
 	ListRolesOperation: []string{

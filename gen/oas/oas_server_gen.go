@@ -126,6 +126,22 @@ type Handler interface {
 	//
 	// POST /auth/jwt/verify/
 	JwtVerify(ctx context.Context, req *JWTVerifyRequest) (JwtVerifyRes, error)
+	// ListAuditEvents implements listAuditEvents operation.
+	//
+	// Extension, admin only. Security events, newest first (README, "Security events"), filtered and
+	// paginated by an opaque cursor: pass `next` back as `cursor` for the following page, until it is
+	// null. Failed logins and throttling are written in batches, a fraction of a second after they happen.
+	//
+	// GET /auth/audit/
+	ListAuditEvents(ctx context.Context, params ListAuditEventsParams) (ListAuditEventsRes, error)
+	// ListMyEvents implements listMyEvents operation.
+	//
+	// Extension. What an account page shows: my logins (with address and device), failed logins, password,
+	// email and username changes, revoked sessions, newest first, paginated as `/auth/audit/`. Only my
+	// own.
+	//
+	// GET /auth/users/me/events/
+	ListMyEvents(ctx context.Context, params ListMyEventsParams) (ListMyEventsRes, error)
 	// ListMyIdentities implements listMyIdentities operation.
 	//
 	// Extension. The provider identities linked to my account, oldest first.

@@ -179,6 +179,28 @@ func (UnimplementedHandler) JwtVerify(ctx context.Context, req *JWTVerifyRequest
 	return r, ht.ErrNotImplemented
 }
 
+// ListAuditEvents implements listAuditEvents operation.
+//
+// Extension, admin only. Security events, newest first (README, "Security events"), filtered and
+// paginated by an opaque cursor: pass `next` back as `cursor` for the following page, until it is
+// null. Failed logins and throttling are written in batches, a fraction of a second after they happen.
+//
+// GET /auth/audit/
+func (UnimplementedHandler) ListAuditEvents(ctx context.Context, params ListAuditEventsParams) (r ListAuditEventsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMyEvents implements listMyEvents operation.
+//
+// Extension. What an account page shows: my logins (with address and device), failed logins, password,
+// email and username changes, revoked sessions, newest first, paginated as `/auth/audit/`. Only my
+// own.
+//
+// GET /auth/users/me/events/
+func (UnimplementedHandler) ListMyEvents(ctx context.Context, params ListMyEventsParams) (r ListMyEventsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListMyIdentities implements listMyIdentities operation.
 //
 // Extension. The provider identities linked to my account, oldest first.

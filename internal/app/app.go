@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/auth"
 	"github.com/gojoser/gojoser/internal/config"
 	"github.com/gojoser/gojoser/internal/cors"
@@ -65,6 +66,8 @@ type App struct {
 	hasher *password.Hasher
 	// Limiter is the abuse protection; nil with GOJOSER_THROTTLE=false.
 	Limiter *throttle.Limiter
+	// Audit records security events; nil with GOJOSER_AUDIT=false. Set its Sink before Run.
+	Audit   *audit.Recorder
 	closers []func() error
 }
 
@@ -142,13 +145,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
+	if cfg.Audit {
+		a.Audit = audit.New(a.DB, audit.Options{Now: opts.Now, Dropped: a.Metrics.AuditDropped, Log: log})
+	}
 	if cfg.Throttle {
 		rates, err := cfg.Rates()
 		if err != nil {
 			return nil, err
 		}
 		o := throttle.Options{Postgres: store.IsPostgres(cfg.DatabaseURL), Secret: secret, Rates: rates, Now: opts.Now, Log: log,
-			Refused: a.Metrics.Throttled}
+			Refused: a.Metrics.Throttled, Triggered: a.throttleTriggered}
 		if o.Postgres {
 			conn, err := store.OpenUnsynced(cfg.DatabaseURL)
 			if err != nil {
@@ -189,7 +195,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Users = users.NewService(users.Deps{
 		DB: a.DB, Postgres: store.IsPostgres(cfg.DatabaseURL), Hasher: a.hasher,
-		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.Outbox.Notify, Logins: logins, Limiter: a.Limiter,
+		Links: linkGen, JWT: jwtm, Log: log, Now: opts.Now, Wake: a.wake, Logins: logins, Limiter: a.Limiter,
+		Audit: a.Audit,
 	}, settings(cfg, loginField))
 	corsMW, err := cors.New(cors.Config{AllowedOrigins: cfg.CORSAllowedOrigins, AllowCredentials: cfg.CORSAllowCredentials, MaxAge: cfg.CORSMaxAge})
 	if err != nil {
@@ -368,6 +375,9 @@ func (a *App) jobs() []job {
 	if a.Limiter != nil {
 		jobs = append(jobs, job{run: func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) }})
 	}
+	if a.Audit != nil {
+		jobs = append(jobs, job{run: a.Audit.Run})
+	}
 	return append(jobs, a.webhookJobs()...)
 }
 
@@ -482,4 +492,17 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 func NewLogger(cfg config.Config, w io.Writer) (*slog.Logger, func()) {
 	level, _ := cfg.SlogLevel()
 	return logging.New(level, cfg.LogFormat, w)
+}
+
+// throttleTriggered records the refusals the throttling database decided, off the request path: a
+// lockout when the account's cap of failed logins ran out, else the limits that did.
+func (a *App) throttleTriggered(ctx context.Context, limits []throttle.Name) {
+	if a.Audit == nil {
+		return
+	}
+	t := audit.ThrottleTriggered
+	if slices.Contains(limits, throttle.LoginAccountAll) {
+		t = audit.LockoutTriggered
+	}
+	a.Audit.Later(ctx, audit.Event{Type: t, Detail: map[string]any{"limits": limits}})
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/health"
 	"github.com/gojoser/gojoser/internal/httpapi"
 	"github.com/gojoser/gojoser/internal/metrics"
@@ -112,6 +113,8 @@ func (a *App) newRetention() {
 	}
 	a.Retention = retention.New(retention.Options{Postgres: postgres, Pool: a.pool, Log: a.Log})
 	a.Retention.Register(retention.Builtin(a.DB, d, a.Config.MailRetention)...)
+	// Also with GOJOSER_AUDIT=false: what was recorded before still ages out.
+	a.Retention.Register(audit.Retention(a.DB, d, a.Config.AuditRetention))
 }
 
 // newHealth builds the readiness checks: the database answers, the migrations are applied and the

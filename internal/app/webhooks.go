@@ -1,7 +1,12 @@
 package app
 
 import (
+	"context"
 	"log/slog"
+	"strconv"
+
+	"github.com/gojoser/gojoser/ent"
+	"github.com/gojoser/gojoser/internal/audit"
 
 	"github.com/gojoser/gojoser/internal/outbox"
 	"github.com/gojoser/gojoser/internal/webhook"
@@ -39,8 +44,35 @@ func (a *App) newWebhooks(opts Options, log *slog.Logger) error {
 		Attempted: attempted, Concurrency: webhookConcurrency,
 	})
 	q.Wake = a.WebhookWorker.Notify
+	if a.Audit != nil {
+		// Only with endpoints: a Sink makes the PostgreSQL token login a transaction instead of one
+		// statement, a cost worth paying only when someone listens.
+		a.Audit.Sink = a.auditToWebhooks
+	}
 	log.Info("webhooks on", "endpoints", len(q.Endpoints()), "events", cfg.WebhookEvents)
 	return nil
+}
+
+// auditToWebhooks queues every committed audit event for the webhook endpoints whose filter takes its
+// type, in the transaction that writes the event. The webhook-id is the audit row's, so a receiver can
+// find the event again in GET /auth/audit/ and dedupes retries on it. The data is the row as the audit
+// endpoint shows it: no event ever holds a secret.
+func (a *App) auditToWebhooks(ctx context.Context, db *ent.Client, events []audit.Event) error {
+	out := make([]webhook.Event, len(events))
+	for i, e := range events {
+		out[i] = webhook.Event{ID: "evt_" + strconv.Itoa(e.ID), Type: string(e.Type), Time: e.Time, Data: map[string]any{
+			"id": e.ID, "actor": e.ActorID, "subject": e.SubjectID, "ip": e.IP, "user_agent": e.UserAgent,
+			"request_id": e.RequestID, "detail": e.Detail,
+		}}
+	}
+	return a.Webhooks.Enqueue(ctx, db, out...)
+}
+
+// wake is called after a transaction of the users service commits: it may have queued mail, and
+// webhook deliveries of its audit events.
+func (a *App) wake() {
+	a.Outbox.Notify()
+	a.Webhooks.Notify()
 }
 
 // webhookJobs is the webhook worker, when webhooks are on.

@@ -142,6 +142,9 @@ type Config struct {
 	// CleanupInterval is how often the retention job runs on a serving node (one node at a time); 0
 	// leaves it to `gojoser cleanup`.
 	CleanupInterval time.Duration `env:"CLEANUP_INTERVAL" envDefault:"1h"`
+	// Audit records security events (internal/audit); AuditRetention is how long they are kept.
+	Audit          bool          `env:"AUDIT" envDefault:"true"`
+	AuditRetention time.Duration `env:"AUDIT_RETENTION" envDefault:"2160h"`
 }
 
 // Prefix is the common prefix of every variable.
@@ -287,6 +290,9 @@ func (c Config) Validate() error {
 	}
 	if c.MailRetention <= 0 {
 		errs = append(errs, fmt.Errorf("GOJOSER_MAIL_RETENTION must be positive, got %s", c.MailRetention))
+	}
+	if c.AuditRetention <= 0 {
+		errs = append(errs, fmt.Errorf("GOJOSER_AUDIT_RETENTION must be positive, got %s", c.AuditRetention))
 	}
 	if c.CleanupInterval < 0 {
 		errs = append(errs, fmt.Errorf("GOJOSER_CLEANUP_INTERVAL must be 0 (no periodic cleanup) or positive, got %s", c.CleanupInterval))

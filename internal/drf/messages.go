@@ -149,3 +149,10 @@ const (
 	MsgAdminSetsNoPassword = "An admin does not set passwords; the user sets one from a password-reset mail."
 	MsgLastLoginWay        = "You cannot unlink the only way you can log in: set a password first (reset_password mails you a link)."
 )
+
+// The audit log's filters and pagination: DRF's DateTimeField, IPAddressField and CursorPagination.
+const (
+	MsgDateTime      = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+	MsgIPAddress     = "Enter a valid IPv4 or IPv6 address."
+	MsgInvalidCursor = "Invalid cursor"
+)

@@ -20,6 +20,11 @@ func TestAccessLogNamesRequestsNotSecrets(t *testing.T) {
 			key := s.Login(t, "logan", apitest.Password)
 			s.Do(t, "GET", "/auth/users/me/?api_key=query-secret", "", "", map[string]string{"Authorization": "Token " + key})
 			s.Do(t, "GET", "/auth/users/me/", "", "", map[string]string{"Authorization": "Token 0123456789abcdef0123456789abcdef01234567"})
+			// The request id the answer carries is the one the line names.
+			res, _ := s.Do(t, "GET", "/auth/", "", "", map[string]string{"X-Request-Id": "trace-42"})
+			if got := res.Header.Get("X-Request-Id"); got != "trace-42" {
+				t.Errorf("X-Request-Id %q", got)
+			}
 			flush()
 
 			logged := out.String()
@@ -27,11 +32,13 @@ func TestAccessLogNamesRequestsNotSecrets(t *testing.T) {
 				"text": {`msg=request method=POST path=/auth/users/ status=201 duration_ms=`,
 					`msg=request method=POST path=/auth/token/login/ status=200 duration_ms=`,
 					`msg=request method=GET path=/auth/users/me/ status=200 duration_ms=`,
-					`msg=request method=GET path=/auth/users/me/ status=401 duration_ms=`},
+					`msg=request method=GET path=/auth/users/me/ status=401 duration_ms=`,
+					`request_id=trace-42`},
 				"json": {`"msg":"request","method":"POST","path":"/auth/users/","status":201,"duration_ms":`,
 					`"msg":"request","method":"POST","path":"/auth/token/login/","status":200,"duration_ms":`,
 					`"msg":"request","method":"GET","path":"/auth/users/me/","status":200,"duration_ms":`,
-					`"msg":"request","method":"GET","path":"/auth/users/me/","status":401,"duration_ms":`},
+					`"msg":"request","method":"GET","path":"/auth/users/me/","status":401,"duration_ms":`,
+					`"request_id":"trace-42"`},
 			}[format]
 			for _, w := range want {
 				if !strings.Contains(logged, w) {

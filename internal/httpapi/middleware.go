@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/drf/drfhttp"
+	"github.com/gojoser/gojoser/internal/reqinfo"
 )
 
 // wireWriter gives every response the framing Djoser clients see: a 401 always carries
@@ -73,6 +76,9 @@ type RequestObserver func(r *http.Request, op, route string, status int, took ti
 func observe(log *slog.Logger, accessLog bool, requests RequestObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := requestID(r.Header.Get(requestIDHeader))
+		w.Header().Set(requestIDHeader, id)
+		r = r.WithContext(reqinfo.NewContext(r.Context(), reqinfo.Info{RequestID: id}))
 		ww := &wireWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -106,6 +112,32 @@ func logRequest(ctx context.Context, log *slog.Logger, r *http.Request, status i
 	now := time.Now()
 	rec := slog.NewRecord(now, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
-		slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000))
+		slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
+		slog.String("request_id", reqinfo.FromContext(r.Context()).RequestID))
 	_ = h.Handle(ctx, rec) // nowhere to report a failing log destination
+}
+
+const requestIDHeader = "X-Request-Id"
+
+// maxRequestID bounds an X-Request-Id taken from the client: it is logged and stored with audit events.
+const maxRequestID = 64
+
+// requestID is the id of a request: the X-Request-Id it came with (a proxy's, or the client's) when that
+// is short and printable ASCII, so it can go into logs and records as it is, or else a new random one.
+func requestID(in string) string {
+	if in != "" && len(in) <= maxRequestID {
+		ok := true
+		for i := 0; i < len(in); i++ {
+			if in[i] < '!' || in[i] > '~' {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return in
+		}
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }

@@ -64,6 +64,8 @@ var views = map[oas.OperationName]view{
 	oas.ListUserTokensOperation:           {},
 	oas.RevokeUserTokensOperation:         {},
 	oas.RequestUserPasswordResetOperation: {},
+	oas.ListAuditEventsOperation:          {},
+	oas.ListMyEventsOperation:             {},
 	oas.GetMyRolesOperation:               {},
 	oas.ListRolesOperation:                {},
 	oas.CreateRoleOperation:               {},

@@ -101,7 +101,8 @@ func throttleRequests(l *throttle.Limiter, then middleware.Middleware) middlewar
 // the client's address, its user agent, the host it was sent to.
 func withRequestInfo(ips *clientip.Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := reqinfo.Info{IP: ips.ClientIP(r), UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS != nil}
+		info := reqinfo.Info{IP: ips.ClientIP(r), UserAgent: r.UserAgent(), Host: r.Host, TLS: r.TLS != nil,
+			RequestID: reqinfo.FromContext(r.Context()).RequestID}
 		next.ServeHTTP(w, r.WithContext(reqinfo.NewContext(r.Context(), info)))
 	})
 }

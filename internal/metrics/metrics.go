@@ -37,6 +37,7 @@ type Metrics struct {
 	hashWait    prometheus.Histogram
 	mail        *prometheus.CounterVec
 	webhook     *prometheus.CounterVec
+	auditDrops  prometheus.Counter
 }
 
 // New returns a registry for a server whose operations are named operations (the generated names).
@@ -71,6 +72,10 @@ func New(operations []string) *Metrics {
 			Help: "Webhook delivery attempts, by outcome: sent (2xx), retry (failed, will be retried), failed (for good).",
 		}, []string{"outcome"}),
 	}
+	m.auditDrops = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Subsystem: "audit", Name: "dropped_total",
+		Help: "Read-path audit events (failed logins, throttling) dropped because the write queue was full.",
+	})
 	for _, op := range append(operations, Unrouted) {
 		var obs [5]prometheus.Observer
 		for i := range obs {
@@ -90,7 +95,7 @@ func New(operations []string) *Metrics {
 	for _, o := range []string{"sent", "retry", "failed"} {
 		m.webhook.WithLabelValues(o)
 	}
-	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail, m.webhook,
+	m.reg.MustRegister(m.requests, m.logins, m.throttled, m.hashWait, m.mail, m.webhook, m.auditDrops,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -162,4 +167,12 @@ func (m *Metrics) WebhookAttempt(outcome string) {
 		return
 	}
 	m.webhook.WithLabelValues(outcome).Inc()
+}
+
+// AuditDropped records a read-path audit event dropped because the queue was full.
+func (m *Metrics) AuditDropped() {
+	if m == nil {
+		return
+	}
+	m.auditDrops.Inc()
 }

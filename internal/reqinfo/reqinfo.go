@@ -20,6 +20,9 @@ type Info struct {
 	// links from, unless the EMAIL_FRONTEND_* settings say otherwise.
 	Host string
 	TLS  bool
+	// RequestID names the request in the access log, the X-Request-Id answer header and audit events:
+	// the client's or proxy's X-Request-Id when it is short and printable, else one made up.
+	RequestID string
 }
 
 type ctxKey struct{}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,11 +38,12 @@ type Limiter struct {
 	postgres bool
 	rates    Rates
 	// keyMAC keys the hashes that stand for IPs, accounts and addresses in counter keys and logs.
-	keyMAC  []byte
-	now     func() time.Time
-	log     *slog.Logger
-	refused func(limit string)
-	denied  denied
+	keyMAC    []byte
+	now       func() time.Time
+	log       *slog.Logger
+	refused   func(limit string)
+	triggered func(ctx context.Context, limits []Name)
+	denied    denied
 	// sqliteWrites queues the limiter's own writes on SQLite, which has one writer at a time: a
 	// write that finds the database locked sleeps 1, 2, 5, ... up to 100 ms between tries
 	// (busy_timeout), and in a 128-connection login storm, whose every request writes its counters
@@ -72,6 +74,10 @@ type Options struct {
 	Log    *slog.Logger
 	// Refused, when set, learns of every refusal, once per spent limit (metrics).
 	Refused func(limit string)
+	// Triggered, when set, learns of the refusals the database decided (the audit log): those this
+	// node answers from memory while a counter is known to be full are not repeated, so a flood
+	// reports about once a second per counter and node, not once a request.
+	Triggered func(ctx context.Context, limits []Name)
 }
 
 // New returns a Limiter on db.
@@ -91,7 +97,8 @@ func New(db *ent.Client, o Options) *Limiter {
 	}
 	m := hmac.New(sha256.New, o.Secret)
 	m.Write([]byte("gojoser throttle keys"))
-	return &Limiter{db: conn, client: db, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log, refused: o.Refused}
+	return &Limiter{db: conn, client: db, postgres: o.Postgres, rates: o.Rates, keyMAC: m.Sum(nil), now: o.Now, log: o.Log, refused: o.Refused,
+		triggered: o.Triggered}
 }
 
 // key is one counter: a limit and whom it counts.
@@ -214,8 +221,25 @@ func (l *Limiter) take(ctx context.Context, ip netip.Addr, consume, peek []*key)
 		return err
 	}
 	l.logThrottled(ctx, ip, spent, wait)
-	return drf.ThrottledFor(wait)
+	r := &Refusal{err: drf.ThrottledFor(wait)}
+	for _, k := range spent {
+		r.Limits = append(r.Limits, k.name)
+	}
+	return r
 }
+
+// Refusal is a request the limits refused: DRF's Throttled, and which limits were spent.
+type Refusal struct {
+	Limits []Name
+	err    *drf.Error
+}
+
+func (r *Refusal) Error() string { return r.err.Error() }
+func (r *Refusal) Unwrap() error { return r.err }
+
+// Lockout reports whether the account's cap of failed logins from everywhere (login_account_all) is
+// what refused the request: the account is locked out, rather than one client slowed down.
+func (r *Refusal) Lockout() bool { return slices.Contains(r.Limits, LoginAccountAll) }
 
 // try is take without the answer: the buckets that were full and the whole seconds until they are
 // not (DRF's ceil), or none.
@@ -247,6 +271,13 @@ func (l *Limiter) try(ctx context.Context, consume, peek []*key) (spent []*key, 
 			spent = append(spent, k)
 			l.denied.remember(now, k.id, tat-k.tolerance())
 		}
+	}
+	if len(spent) > 0 && l.triggered != nil {
+		names := make([]Name, len(spent))
+		for i, k := range spent {
+			names[i] = k.name
+		}
+		l.triggered(ctx, names)
 	}
 	if len(spent) == 0 {
 		for _, k := range consume {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/profile"
@@ -49,21 +50,34 @@ func activeChanges(u *ent.User, active bool) bool {
 // transaction, so no session outlives it; the auth cache forgets the user when tx commits (the Ent hook
 // of internal/auth, with NOTIFY to the other nodes on PostgreSQL). Reactivation restores login only:
 // the revoked sessions stay revoked. The audit event of either belongs here.
-func (s *Service) setActive(ctx context.Context, tx *ent.Tx, upd *ent.UserUpdateOne, id int, active bool) error {
+// The event's actor is the admin in ctx; detail is audit.CLI() when the operator acted.
+func (s *Service) setActive(ctx context.Context, tx *ent.Tx, upd *ent.UserUpdateOne, id int, active bool, detail map[string]any) error {
+	e := audit.Event{Type: audit.UserReactivated, SubjectID: audit.User(id), Detail: detail}
 	if active {
 		upd.SetIsActive(true).ClearDeactivatedAt()
-		return nil
+		return s.audit.Record(ctx, tx.Client(), e)
 	}
 	upd.SetIsActive(false).SetDeactivatedAt(s.now())
-	return revokeSessions(ctx, tx, id, s.now())
+	n, err := revokeSessions(ctx, tx, id, s.now())
+	if err != nil {
+		return err
+	}
+	e.Type = audit.UserDeactivated
+	if e.Detail == nil {
+		e.Detail = map[string]any{}
+	}
+	e.Detail["tokens_revoked"] = n
+	return s.audit.Record(ctx, tx.Client(), e)
 }
 
-// revokeSessions deletes every token of user id and revokes their outstanding refresh tokens.
-func revokeSessions(ctx context.Context, tx *ent.Tx, id int, now time.Time) error {
-	if _, err := tx.Token.Delete().Where(token.UserID(id)).Exec(ctx); err != nil {
-		return fmt.Errorf("revoke tokens of user %d: %w", id, err)
+// revokeSessions deletes every token of user id and revokes their outstanding refresh tokens. It
+// reports how many tokens it deleted, for the audit event.
+func revokeSessions(ctx context.Context, tx *ent.Tx, id int, now time.Time) (int, error) {
+	n, err := tx.Token.Delete().Where(token.UserID(id)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of user %d: %w", id, err)
 	}
-	return revokeRefreshTokens(ctx, tx, id, now)
+	return n, revokeRefreshTokens(ctx, tx, id, now)
 }
 
 // DeactivateUser is `gojoser user deactivate`: the operator's deactivation, which (unlike an admin's
@@ -90,7 +104,7 @@ func (s *Service) setUserActive(ctx context.Context, id int, active bool) (bool,
 		}
 		changed = true
 		upd := tx.User.UpdateOneID(id)
-		if err := s.setActive(ctx, tx, upd, id, active); err != nil {
+		if err := s.setActive(ctx, tx, upd, id, active, audit.CLI()); err != nil {
 			return err
 		}
 		return upd.Exec(ctx)
@@ -113,7 +127,14 @@ func (s *Service) RevokeUserSessions(ctx context.Context, t Subject) error {
 	if !t.actor.IsAdmin() {
 		return drf.ErrPermissionDenied
 	}
-	return s.commit(ctx, func(tx *ent.Tx) error { return revokeSessions(ctx, tx, t.ID, s.now()) })
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		n, err := revokeSessions(ctx, tx, t.ID, s.now())
+		if err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.AdminSessionsRevoked, SubjectID: audit.User(t.ID),
+			Detail: map[string]any{"tokens_revoked": n}})
+	})
 }
 
 // RequestUserPasswordReset is an admin's POST /auth/users/{id}/reset_password/: the subject's
@@ -141,7 +162,10 @@ func (s *Service) RequestUserPasswordReset(ctx context.Context, t Subject, site 
 		return err
 	}
 	return s.commit(ctx, func(tx *ent.Tx) error {
-		return s.enqueue(ctx, tx.Client(), userMail(mail.PasswordReset, u.ID, site))
+		if err := s.enqueue(ctx, tx.Client(), userMail(mail.PasswordReset, u.ID, site)); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.AdminResetRequested, SubjectID: audit.User(u.ID)})
 	})
 }
 
@@ -182,12 +206,20 @@ func (s *Service) createByAdmin(ctx context.Context, in RegisterInput) (Register
 	if err != nil {
 		return Registered{}, fmt.Errorf("hash password: %w", err)
 	}
-	c := s.db.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).SetIsActive(active)
-	if !active {
-		c.SetDeactivatedAt(s.now())
-	}
-	changes.Create(c)
-	u, err := c.Save(ctx)
+	var u *ent.User
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		c := tx.User.Create().SetUsername(username).SetEmail(email).SetPassword(hash).SetIsActive(active)
+		if !active {
+			c.SetDeactivatedAt(s.now())
+		}
+		changes.Create(c)
+		var err error
+		if u, err = c.Save(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.UserCreatedByAdmin, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"is_active": active}})
+	})
 	if isEmailConflict(err) {
 		return Registered{}, drf.Field("email", drf.MsgEmailTaken)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/profile"
@@ -53,7 +54,8 @@ func (s *Service) CreateSuperuser(ctx context.Context, username, email, pw strin
 			return err
 		}
 		out = fromEnt(u)
-		return nil
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.UserRegistered, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"active": true, "superuser": true, "via": "cli"}})
 	})
 	if isEmailConflict(err) {
 		return User{}, drf.Field("email", drf.MsgEmailTaken)
@@ -82,7 +84,17 @@ func (s *Service) RevokeKey(ctx context.Context, key string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("find token: %w", err)
 	}
-	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.Token.DeleteOneID(t.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.TokensRevoked, SubjectID: audit.User(t.UserID),
+			Detail: map[string]any{"via": "cli", "count": 1}})
+	})
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
 		return false, fmt.Errorf("revoke token: %w", err)
 	}
 	return true, nil
@@ -94,7 +106,14 @@ func (s *Service) RevokeAll(ctx context.Context, username string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.db.Token.Delete().Where(token.UserID(id)).Exec(ctx)
+	var n int
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if n, err = tx.Token.Delete().Where(token.UserID(id)).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.TokensRevoked, SubjectID: audit.User(id),
+			Detail: map[string]any{"via": "cli", "count": n}})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gojoser/gojoser/ent/predicate"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/mail"
@@ -126,6 +127,9 @@ func (s *Service) Activate(ctx context.Context, uid, tok validation.Value, site 
 		if n == 0 {
 			return ErrStaleToken
 		}
+		if err := s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.UserActivated, SubjectID: audit.User(u.ID)}); err != nil {
+			return err
+		}
 		if s.settings.SendConfirmationEmail && u.Email != "" {
 			return s.enqueue(ctx, tx.Client(), userMail(mail.Confirmation, u.ID, site))
 		}
@@ -181,8 +185,21 @@ func (s *Service) requestByEmail(ctx context.Context, kind mail.Kind, email vali
 		return err // past the cap the answer is the same, and no mail goes out
 	}
 	return s.commit(ctx, func(tx *ent.Tx) error {
+		// The subject stays unknown here, as it does for the request itself: the mail worker resolves
+		// the address later.
+		if err := s.audit.Record(ctx, tx.Client(), audit.Event{Type: requestEvents[kind],
+			Detail: map[string]any{"email": audit.Truncate(addr, maxEmailLength)}}); err != nil {
+			return err
+		}
 		return s.enqueue(ctx, tx.Client(), outbox.Message{Kind: string(kind), Recipient: addr, Site: site})
 	})
+}
+
+// requestEvents are the events of the requests by address.
+var requestEvents = map[mail.Kind]audit.Type{
+	mail.Activation:    audit.ActivationRequested,
+	mail.PasswordReset: audit.PasswordResetRequested,
+	mail.UsernameReset: audit.UsernameResetRequested,
 }
 
 // eligible is who a request by address mails: active users with a usable password for resets,
@@ -258,6 +275,14 @@ func (s *Service) changePassword(ctx context.Context, u *ent.User, pw string, to
 			if _, err := tx.Token.Delete().Where(token.UserID(u.ID)).Exec(ctx); err != nil {
 				return fmt.Errorf("revoke tokens of user %d: %w", u.ID, err)
 			}
+		}
+		event := audit.Event{Type: audit.PasswordChanged, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"sessions_revoked": s.settings.LogoutOnPasswordChange}}
+		if touchLogin {
+			event.Type = audit.PasswordReset // from a link: set_password is the one change that is not
+		}
+		if err := s.audit.Record(ctx, tx.Client(), event); err != nil {
+			return err
 		}
 		if s.settings.PasswordChangedEmailConfirmation && u.Email != "" {
 			return s.enqueue(ctx, tx.Client(), userMail(mail.PasswordChanged, u.ID, site))
@@ -395,6 +420,14 @@ func (s *Service) changeUsername(ctx context.Context, u *ent.User, name string, 
 		if err := upd.Exec(ctx); err != nil {
 			return err
 		}
+		event := audit.Event{Type: audit.UsernameChanged, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"field": profile.UsernameField, "from": usernameOf(u), "to": name}}
+		if fromLink {
+			event.Type = audit.UsernameReset
+		}
+		if err := s.audit.Record(ctx, tx.Client(), event); err != nil {
+			return err
+		}
 		if s.settings.UsernameChangedEmailConfirmation && u.Email != "" {
 			return s.enqueue(ctx, tx.Client(), userMail(mail.UsernameChanged, u.ID, site))
 		}
@@ -457,7 +490,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, uid, tok validation.Va
 		if n == 0 {
 			return drf.Field("token", drf.MsgInvalidLinkToken)
 		}
-		return nil
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.EmailChanged, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"from": u.Email, "to": u.PendingEmail, "confirmed": true}})
 	})
 	if isEmailConflict(err) {
 		// Email logs in, and another user took the address while the change waited for its link.

@@ -10,6 +10,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/refreshtoken"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/profile"
@@ -49,6 +50,7 @@ func (s *Service) JWTCreate(ctx context.Context, in LoginInput) (Pair, error) {
 	}
 	attempt, err := s.limiter.Login(ctx, in.login(field).S)
 	if err != nil {
+		s.loginRefused(ctx, "jwt", in.login(field).S, err)
 		return Pair{}, err
 	}
 	var errs drf.FieldErrors
@@ -64,13 +66,27 @@ func (s *Service) JWTCreate(ctx context.Context, in LoginInput) (Pair, error) {
 	if u == nil {
 		return Pair{}, errNoActiveAccount
 	}
-	if err := attempt.Succeeded(ctx, s.db); err != nil {
-		return Pair{}, err
-	}
 	if needsRehash {
 		s.rehash(ctx, u, p)
 	}
-	return s.newPair(ctx, s.db, u.ID, "")
+	if !s.audit.On() {
+		if err := attempt.Succeeded(ctx, s.db); err != nil {
+			return Pair{}, err
+		}
+		return s.newPair(ctx, s.db, u.ID, "")
+	}
+	var out Pair
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := attempt.Succeeded(ctx, tx.Client()); err != nil {
+			return err
+		}
+		if out, err = s.newPair(ctx, tx.Client(), u.ID, ""); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.JWTCreated, ActorID: audit.User(u.ID), SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"method": "jwt"}})
+	})
+	return out, err
 }
 
 // newPair mints a refresh token (in family, or a new family when "") and its access token.
@@ -152,8 +168,17 @@ func (s *Service) JWTRefresh(ctx context.Context, in validation.Value) (Pair, er
 	now := s.now()
 	if rt.RotatedAt != nil && now.Sub(*rt.RotatedAt) > s.settings.RotationGrace {
 		// Reuse of a retired refresh token: somebody else has a copy. End the whole family.
-		_, err := s.db.RefreshToken.Update().Where(refreshtoken.Family(rt.Family), refreshtoken.RevokedAtIsNil()).
-			SetRevokedAt(now).Save(ctx)
+		err := s.commit(ctx, func(tx *ent.Tx) error {
+			n, err := tx.RefreshToken.Update().Where(refreshtoken.Family(rt.Family), refreshtoken.RevokedAtIsNil()).
+				SetRevokedAt(now).Save(ctx)
+			if err != nil {
+				return err
+			}
+			subject := audit.User(rt.UserID)
+			return s.audit.Record(ctx, tx.Client(),
+				audit.Event{Type: audit.RefreshReuse, SubjectID: subject},
+				audit.Event{Type: audit.FamilyRevoked, SubjectID: subject, Detail: map[string]any{"revoked": n, "reason": "refresh_reuse"}})
+		})
 		if err != nil {
 			return Pair{}, fmt.Errorf("revoke token family: %w", err)
 		}
@@ -216,7 +241,12 @@ func (s *Service) JWTBlacklist(ctx context.Context, in validation.Value) error {
 	if rt.RevokedAt != nil {
 		return errBlacklisted
 	}
-	return s.db.RefreshToken.UpdateOneID(rt.ID).SetRevokedAt(s.now()).Exec(ctx)
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.RefreshToken.UpdateOneID(rt.ID).SetRevokedAt(s.now()).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.JWTBlacklisted, SubjectID: audit.User(rt.UserID)})
+	})
 }
 
 // revokeRefreshTokens ends every outstanding refresh token of a user (password change).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/mail"
 	"github.com/gojoser/gojoser/internal/password"
@@ -86,6 +87,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 			return err
 		}
 		out.User = fromEnt(u)
+		if err := s.audit.Record(ctx, db, audit.Event{Type: audit.UserRegistered, ActorID: audit.User(u.ID), SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"active": u.IsActive}}); err != nil {
+			return err
+		}
 		if s.settings.CreateTokenOnRegister {
 			if out.Token, err = s.issueToken(ctx, db, u.ID, ""); err != nil {
 				return err
@@ -96,7 +101,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, site Site) (Re
 		}
 		return nil
 	}
-	if s.settings.CreateTokenOnRegister || welcome != "" {
+	if s.settings.CreateTokenOnRegister || welcome != "" || s.audit.On() {
 		err = s.commit(ctx, func(tx *ent.Tx) error { return create(tx.Client()) })
 	} else {
 		// A lone INSERT is atomic by itself; on PostgreSQL a transaction around it would add two

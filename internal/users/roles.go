@@ -8,6 +8,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/role"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/profile"
 	"github.com/gojoser/gojoser/internal/validation"
@@ -69,7 +70,12 @@ func (s *Service) Grant(ctx context.Context, id, roleName string) error {
 	if has {
 		return nil
 	}
-	err = s.db.User.UpdateOneID(uid).AddRoleIDs(rid).Exec(ctx)
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.User.UpdateOneID(uid).AddRoleIDs(rid).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), roleEvent(ctx, audit.RoleGranted, uid, roleName))
+	})
 	// A concurrent grant of the same role wins the race; the outcome is what was asked for.
 	if err != nil && !ent.IsConstraintError(err) {
 		return fmt.Errorf("grant role: %w", err)
@@ -88,7 +94,13 @@ func (s *Service) Revoke(ctx context.Context, v *viewer.Viewer, id, roleName str
 	if v != nil && uid == v.UserID && roleName == viewer.AdminRole {
 		return drf.Field(drf.NonField, drf.MsgRevokeOwnAdmin)
 	}
-	if err := s.db.User.UpdateOneID(uid).RemoveRoleIDs(rid).Exec(ctx); err != nil {
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.User.UpdateOneID(uid).RemoveRoleIDs(rid).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), roleEvent(ctx, audit.RoleRevoked, uid, roleName))
+	})
+	if err != nil {
 		return fmt.Errorf("revoke role: %w", err)
 	}
 	s.log.InfoContext(ctx, "role revoked", "user_id", uid, "role", roleName)
@@ -107,6 +119,16 @@ func (s *Service) UserIDByUsername(ctx context.Context, username string) (int, e
 		return 0, drf.ErrNotFound
 	}
 	return id, err
+}
+
+// roleEvent is the event of a grant or revoke. Without a viewer the command line made it: its actor
+// is anonymous, and its detail says so.
+func roleEvent(ctx context.Context, t audit.Type, uid int, roleName string) audit.Event {
+	d := map[string]any{"role": roleName}
+	if viewer.FromContext(ctx) == nil {
+		d["via"] = "cli"
+	}
+	return audit.Event{Type: t, SubjectID: audit.User(uid), Detail: d}
 }
 
 // MyRoles returns the viewer's roles.

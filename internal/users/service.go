@@ -15,6 +15,7 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/jwt"
 	"github.com/gojoser/gojoser/internal/links"
@@ -78,6 +79,7 @@ type Service struct {
 	wake     func()
 	logins   func(method string, ok bool)
 	limiter  *throttle.Limiter
+	audit    *audit.Recorder
 }
 
 // Deps are what a Service works with.
@@ -98,6 +100,8 @@ type Deps struct {
 	// Limiter counts failed logins and the mails sent to an address; nil (GOJOSER_THROTTLE=false)
 	// limits nothing.
 	Limiter *throttle.Limiter
+	// Audit records security events; nil (GOJOSER_AUDIT=false) records none.
+	Audit *audit.Recorder
 }
 
 // NewService returns a Service.
@@ -109,7 +113,7 @@ func NewService(d Deps, s Settings) *Service {
 		s.LoginField = profile.UsernameField
 	}
 	return &Service{db: d.DB, postgres: d.Postgres, hasher: d.Hasher, links: d.Links, jwt: d.JWT, settings: s, log: d.Log, now: d.Now, wake: d.Wake,
-		logins: d.Logins, limiter: d.Limiter}
+		logins: d.Logins, limiter: d.Limiter, audit: d.Audit}
 }
 
 // User is the public face of an account.
@@ -315,7 +319,7 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 		changes.Update(upd)
 		activeChange := activeSet && activeChanges(u, active)
 		if activeChange {
-			if err := s.setActive(ctx, tx, upd, id, active); err != nil {
+			if err := s.setActive(ctx, tx, upd, id, active, nil); err != nil {
 				return err
 			}
 		}
@@ -348,7 +352,11 @@ func (s *Service) Update(ctx context.Context, t Subject, in UpdateInput, site Si
 				msgs = append(msgs, outbox.Message{Kind: string(mail.EmailChangeNotice), UserID: &id, Recipient: u.Email, Site: site})
 			}
 		}
+		events := updateEvents(t, u, upd.Mutation())
 		if out, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, tx.Client(), events...); err != nil {
 			return err
 		}
 		return s.enqueue(ctx, tx.Client(), msgs...)
@@ -383,7 +391,12 @@ func (s *Service) Delete(ctx context.Context, t Subject, currentPassword validat
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	err = s.db.User.DeleteOneID(t.ID).Exec(ctx)
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.User.DeleteOneID(t.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.UserDeleted, SubjectID: audit.User(t.ID)})
+	})
 	if ent.IsNotFound(err) {
 		return drf.ErrNotFound
 	}
@@ -391,4 +404,30 @@ func (s *Service) Delete(ctx context.Context, t Subject, currentPassword validat
 		return fmt.Errorf("delete user %d: %w", t.ID, err)
 	}
 	return nil
+}
+
+// updateEvents are the events of an update m of u: the email change it asks for or makes, and the
+// other fields it writes, by name (never their values).
+func updateEvents(t Subject, u *ent.User, m *ent.UserMutation) []audit.Event {
+	subject := audit.User(t.ID)
+	var events []audit.Event
+	if e, ok := m.PendingEmail(); ok && e != "" {
+		events = append(events, audit.Event{Type: audit.EmailChangeRequested, SubjectID: subject, Detail: map[string]any{"to": e}})
+	}
+	if e, ok := m.Email(); ok && e != u.Email {
+		events = append(events, audit.Event{Type: audit.EmailChanged, SubjectID: subject, Detail: map[string]any{"from": u.Email, "to": e}})
+	}
+	fields := []string{}
+	for _, f := range m.Fields() {
+		switch f {
+		case user.FieldPendingEmail, user.FieldLinkVersion, user.FieldIsActive:
+		default:
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) > 0 || len(events) > 0 {
+		events = append(events, audit.Event{Type: audit.UserUpdated, SubjectID: subject,
+			Detail: map[string]any{"fields": fields, "by_admin": t.actor.UserID != t.ID}})
+	}
+	return events
 }

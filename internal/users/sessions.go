@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/viewer"
 )
@@ -60,7 +61,14 @@ func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id string
 	if err != nil {
 		return fmt.Errorf("find token %d: %w", n, err)
 	}
-	if err := s.db.Token.DeleteOneID(t.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+	err = s.commit(ctx, func(tx *ent.Tx) error {
+		if err := tx.Token.DeleteOneID(t.ID).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.SessionRevoked, SubjectID: audit.User(t.UserID),
+			Detail: map[string]any{"session_id": t.ID, "label": t.Label, "by_admin": t.UserID != v.UserID}})
+	})
+	if err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("revoke token %d: %w", n, err)
 	}
 	return nil
@@ -68,5 +76,12 @@ func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id string
 
 // LogoutAll revokes every token and refresh token of v's user, in one transaction (knox's logoutall).
 func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
-	return s.commit(ctx, func(tx *ent.Tx) error { return revokeSessions(ctx, tx, v.UserID, s.now()) })
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		n, err := revokeSessions(ctx, tx, v.UserID, s.now())
+		if err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.LogoutAll, SubjectID: audit.User(v.UserID),
+			Detail: map[string]any{"tokens_revoked": n}})
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/identity"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/password"
 	"github.com/gojoser/gojoser/internal/profile"
@@ -69,7 +70,15 @@ func (s *Service) LoginWithIdentity(ctx context.Context, id SocialIdentity) (Soc
 	if !u.IsActive {
 		return SocialLogin{}, errSocialInactive
 	}
-	p, err := s.newPair(ctx, s.db, u.ID, "")
+	var p Pair
+	err := s.commit(ctx, func(tx *ent.Tx) error {
+		var err error
+		if p, err = s.newPair(ctx, tx.Client(), u.ID, ""); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.LoginSucceeded, ActorID: audit.User(u.ID), SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"method": "social", "provider": id.Provider}})
+	})
 	if err != nil {
 		return SocialLogin{}, err
 	}
@@ -89,18 +98,27 @@ func (s *Service) linkIdentity(ctx context.Context, id SocialIdentity) (*ent.Use
 		if err != nil {
 			return err
 		}
+		var events []audit.Event
 		switch len(matches) {
 		case 0:
 			if u, err = s.createSocialUser(ctx, tx, id, email); err != nil {
 				return err
 			}
+			events = append(events, audit.Event{Type: audit.UserRegistered, ActorID: audit.User(u.ID), SubjectID: audit.User(u.ID),
+				Detail: map[string]any{"active": true, "via": "social", "provider": id.Provider}})
 		case 1:
 			u = matches[0]
 		default:
 			return errSocialAmbiguous
 		}
-		return tx.Identity.Create().SetProvider(id.Provider).SetSubject(id.Subject).SetEmail(email).
+		err = tx.Identity.Create().SetProvider(id.Provider).SetSubject(id.Subject).SetEmail(email).
 			SetUserID(u.ID).SetCreated(s.now()).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		events = append(events, audit.Event{Type: audit.IdentityLinked, ActorID: audit.User(u.ID), SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"provider": id.Provider}})
+		return s.audit.Record(ctx, tx.Client(), events...)
 	})
 	if err != nil {
 		if ent.IsConstraintError(err) {
@@ -215,16 +233,16 @@ func (s *Service) UnlinkIdentity(ctx context.Context, v *viewer.Viewer, id strin
 		if deleted == 0 {
 			return drf.ErrNotFound
 		}
-		if password.IsUsable(u.Password) {
-			return nil
+		if !password.IsUsable(u.Password) {
+			left, err := tx.Identity.Query().Where(identity.UserID(u.ID)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("count identities: %w", err)
+			}
+			if !left {
+				return drf.Field(drf.NonField, drf.MsgLastLoginWay)
+			}
 		}
-		left, err := tx.Identity.Query().Where(identity.UserID(u.ID)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("count identities: %w", err)
-		}
-		if !left {
-			return drf.Field(drf.NonField, drf.MsgLastLoginWay)
-		}
-		return nil
+		return s.audit.Record(ctx, tx.Client(), audit.Event{Type: audit.IdentityUnlinked, SubjectID: audit.User(u.ID),
+			Detail: map[string]any{"identity_id": n}})
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/token"
 	"github.com/gojoser/gojoser/ent/user"
+	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/store"
 	"github.com/gojoser/gojoser/internal/throttle"
@@ -48,6 +49,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, error) {
 	field := s.settings.LoginField
 	attempt, err := s.limiter.Login(ctx, in.login(field).S)
 	if err != nil {
+		s.loginRefused(ctx, "token", in.login(field).S, err)
 		return "", err
 	}
 	var errs drf.FieldErrors
@@ -90,10 +92,20 @@ var errUserGone = errors.New("user deleted during login")
 // does), when the hash's parameters are out of date stores rehash, and clears the account's
 // failed-login counters.
 func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string, attempt *throttle.Attempt) (string, error) {
-	if s.postgres {
+	event := audit.Event{Type: audit.LoginSucceeded, ActorID: audit.User(id), SubjectID: audit.User(id),
+		Detail: map[string]any{"method": "token", "label": label}}
+	if s.postgres && !s.audit.HasSink() {
 		key, digest := tokens.NewKey()
-		res, err := s.db.ExecContext(ctx, loginPG, s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
-			digest, s.expiry(), label, attempt.SuccessArgs())
+		stmt, args := loginPG, []any{s.now(), sql.NullString{String: rehash, Valid: rehash != ""}, id,
+			digest, s.expiry(), label, attempt.SuccessArgs()}
+		if s.audit.On() {
+			more, err := s.audit.ArgsPG(ctx, event)
+			if err != nil {
+				return "", err
+			}
+			stmt, args = loginAuditPG, append(args, more...)
+		}
+		res, err := s.db.ExecContext(ctx, stmt, args...)
 		if err != nil {
 			return "", fmt.Errorf("record login: %w", err)
 		}
@@ -120,6 +132,9 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string,
 		if key, err = s.issueToken(ctx, tx.Client(), id, label); err != nil {
 			return err
 		}
+		if err := s.audit.Record(ctx, tx.Client(), event); err != nil {
+			return err
+		}
 		return attempt.Succeeded(ctx, tx.Client())
 	})
 	return key, err
@@ -130,13 +145,21 @@ func (s *Service) recordLogin(ctx context.Context, id int, rehash, label string,
 // database's CPU that kept login furthest below the raw argon2id rate (bench/README.md, "Results of 2026-11-23").
 // The tests run every login flow on PostgreSQL too. $1 now, $2 new hash or NULL, $3 user id,
 // $4 digest, $5 expiry or NULL, $6 label, $7 the login's throttle counters to clear
-// (throttle.LoginSuccessPG).
-var loginPG = fmt.Sprintf(`WITH u AS (
+// (throttle.LoginSuccessPG). loginAuditPG records the login's audit event too, with the change it
+// records ($8..$13, audit.InsertPG), as one more CTE of the same statement.
+var (
+	loginPG      = loginStatementPG(throttle.LoginSuccessPG(7))
+	loginAuditPG = loginStatementPG(throttle.LoginSuccessPG(7) + audit.InsertPG("u", user.FieldID, 8))
+)
+
+func loginStatementPG(ctes string) string {
+	return fmt.Sprintf(`WITH u AS (
 	UPDATE %[1]s SET %[2]s = $1, %[3]s = %[3]s + 1, %[4]s = COALESCE($2, %[4]s) WHERE %[5]s = $3 RETURNING %[5]s)%[12]s
 INSERT INTO %[6]s (%[7]s, %[8]s, %[9]s, %[10]s, %[11]s) SELECT $4, $1, $5, $6, %[5]s FROM u`,
-	user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
-	token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID,
-	throttle.LoginSuccessPG(7))
+		user.Table, user.FieldLastLogin, user.FieldLinkVersion, user.FieldPassword, user.FieldID,
+		token.Table, token.FieldDigest, token.FieldCreated, token.FieldExpiresAt, token.FieldLabel, token.FieldUserID,
+		ctes)
+}
 
 // authenticate checks a login (a username, or an email, as field says) and password for a login by
 // method ("token" or "jwt"). It returns a nil user, with no error, when the user is unknown or inactive
@@ -158,6 +181,7 @@ func (s *Service) authenticate(ctx context.Context, method, field, login, pw str
 	u, err = s.db.User.Query().Where(by).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.hasher.VerifyDummy(ctx, pw)
+		s.loginFailed(ctx, method, login, nil, audit.ReasonBadCredentials)
 		return nil, false, attempt.Failed(ctx)
 	}
 	if err != nil {
@@ -172,6 +196,11 @@ func (s *Service) authenticate(ctx context.Context, method, field, login, pw str
 		s.log.WarnContext(ctx, "stored password hash cannot be verified; the user cannot log in with a password", "user_id", u.ID, "err", err)
 	}
 	if !match || !u.IsActive {
+		reason := audit.ReasonBadCredentials
+		if match {
+			reason = audit.ReasonInactive
+		}
+		s.loginFailed(ctx, method, login, audit.User(u.ID), reason)
 		return nil, false, attempt.Failed(ctx)
 	}
 	return u, needsRehash, nil
@@ -188,17 +217,53 @@ func (s *Service) expiry() *time.Time {
 
 // Logout revokes the token the request came with; the user's other devices stay logged in.
 func (s *Service) Logout(ctx context.Context, v *viewer.Viewer) error {
-	if v.JWT {
-		// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated; with
-		// a JWT there is no presented token, so all of them go, as in Djoser. The JWT stays valid.
-		if _, err := s.db.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx); err != nil {
-			return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
+	return s.commit(ctx, func(tx *ent.Tx) error {
+		event := audit.Event{Type: audit.Logout, SubjectID: audit.User(v.UserID)}
+		if v.JWT {
+			// Djoser's logout deletes the user's DRF tokens whichever way the request authenticated;
+			// with a JWT there is no presented token, so all of them go, as in Djoser. The JWT stays
+			// valid.
+			n, err := tx.Token.Delete().Where(token.UserID(v.UserID)).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("revoke tokens of user %d: %w", v.UserID, err)
+			}
+			event.Detail = map[string]any{"method": "jwt", "tokens_revoked": n}
+			return s.audit.Record(ctx, tx.Client(), event)
 		}
-		return nil
+		err := tx.Token.DeleteOneID(v.TokenID).Exec(ctx)
+		if ent.IsNotFound(err) {
+			return nil // already gone: nothing happened here to record
+		}
+		if err != nil {
+			return fmt.Errorf("revoke token %d: %w", v.TokenID, err)
+		}
+		event.Detail = map[string]any{"method": "token", "session_id": v.TokenID}
+		return s.audit.Record(ctx, tx.Client(), event)
+	})
+}
+
+// loginFailed records a failed login, off the request path: the subject is the account when it
+// exists; otherwise the name tried, bounded, and nothing else. Every failure costs the same either way.
+func (s *Service) loginFailed(ctx context.Context, method, login string, subject *int, reason string) {
+	if !s.audit.On() {
+		return
 	}
-	err := s.db.Token.DeleteOneID(v.TokenID).Exec(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return fmt.Errorf("revoke token %d: %w", v.TokenID, err)
+	detail := map[string]any{"method": method, "reason": reason}
+	if subject == nil {
+		detail["username"] = audit.Truncate(login, audit.MaxAttemptedName)
 	}
-	return nil
+	s.audit.Later(ctx, audit.Event{Type: audit.LoginFailed, SubjectID: subject, Detail: detail})
+}
+
+// loginRefused records a login that throttling refused before the password was looked at.
+func (s *Service) loginRefused(ctx context.Context, method, login string, err error) {
+	r, ok := errors.AsType[*throttle.Refusal](err)
+	if !ok {
+		return
+	}
+	reason := audit.ReasonThrottled
+	if r.Lockout() {
+		reason = audit.ReasonLockedOut
+	}
+	s.loginFailed(ctx, method, login, nil, reason)
 }

@@ -241,6 +241,10 @@ func (r *report) finish() {
 			r.ratio(fmt.Sprintf("login %s %dc, throttling on (limits raised) / off", T, c), ">=", 0.95, "",
 				r.find(t, "gojoser", loginThrottledScenario, c, n), r.find(t, "gojoser", "login", c, n), rps, "/s")
 		}
+		for _, c := range o.conns {
+			r.ratio(fmt.Sprintf("login %s %dc, audit log on / off", T, c), ">=", 0.95, "",
+				r.find(t, "gojoser", "login", c, n), r.find(t, "gojoser", loginAuditOffScenario, c, n), rps, "/s")
+		}
 		flood, login := r.find(t, "gojoser", floodScenario, meConns, n), r.find(t, "gojoser", "login", meConns, n)
 		r.ratio(fmt.Sprintf("429s of a login flood %s %dc / login rate", T, meConns), ">=", 50, "", flood, login, rps, "/s")
 		r.cpuPer(fmt.Sprintf("server CPU per 429, login flood %s %dc", T, meConns), flood, login)

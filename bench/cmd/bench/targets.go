@@ -190,6 +190,10 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	unthrottled := func(ctx context.Context) (*proc, error) {
 		return h.startGojoser(ctx, db.url, "GOJOSER_THROTTLE=false")
 	}
+	// auditOff is unthrottled without the audit log, which the login storm is compared with.
+	auditOff := func(ctx context.Context) (*proc, error) {
+		return h.startGojoser(ctx, db.url, "GOJOSER_THROTTLE=false", "GOJOSER_AUDIT=false")
+	}
 	raised := func(ctx context.Context) (*proc, error) {
 		return h.startGojoser(ctx, db.url, "GOJOSER_THROTTLE=true", "GOJOSER_THROTTLE_RATES="+raisedRates())
 	}
@@ -312,8 +316,12 @@ func (h *harness) runTarget(ctx context.Context, t string, rep *report) error {
 	for _, c := range o.conns {
 		if o.only["login"] {
 			login := fixed(userPrefix, strconv.Itoa(n), benchPassword)
-			specs = append(specs, spec{rep.add(t, "gojoser", "login", c, n),
-				h.loadRun(unthrottled, nil, c, h.scripts["login"], login)},
+			// What the audit log costs: the same storm recording nothing, run right before the storm it
+			// is compared with.
+			specs = append(specs, spec{rep.add(t, "gojoser", loginAuditOffScenario, c, n),
+				h.loadRun(auditOff, nil, c, h.scripts["login"], login)},
+				spec{rep.add(t, "gojoser", "login", c, n),
+					h.loadRun(unthrottled, nil, c, h.scripts["login"], login)},
 				// What the limits cost a login that passes them: the same storm, counted.
 				spec{rep.add(t, "gojoser", loginThrottledScenario, c, n),
 					h.loadRun(raised, nil, c, h.scripts["login"], login)})
@@ -352,6 +360,9 @@ const (
 	loginThrottledScenario = "login_throttled"
 	floodScenario          = "login_flood"
 )
+
+// The audit log's paired scenario (issue #17): the login storm with GOJOSER_AUDIT=false.
+const loginAuditOffScenario = "login_audit_off"
 
 // raisedRates sets every limit out of a benchmark's reach: a million an hour. Not a million a second,
 // whose buckets hold a second: a request that waits longer than that for the database (SQLite at 128

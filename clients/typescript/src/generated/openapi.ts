@@ -809,10 +809,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log
+         * @description Extension, admin only. Security events, newest first (README, "Security events"), filtered and
+         *     paginated by an opaque cursor: pass `next` back as `cursor` for the following page, until it is null.
+         *     Failed logins and throttling are written in batches, a fraction of a second after they happen.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/me/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My security activity
+         * @description Extension. What an account page shows: my logins (with address and device), failed logins, password,
+         *     email and username changes, revoked sessions, newest first, paginated as `/auth/audit/`. Only my own.
+         */
+        get: operations["listMyEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEvent: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: date-time
+             * @description UTC
+             */
+            time: string;
+            /** @description The event type (README, "Security events"). */
+            type: string;
+            /**
+             * Format: int64
+             * @description The user who acted; null is anonymous (or the command line).
+             */
+            actor: number | null;
+            /**
+             * Format: int64
+             * @description The user acted upon.
+             */
+            subject: number | null;
+            /** @description The client's address; empty when unknown. */
+            ip: string;
+            user_agent: string;
+            request_id: string;
+            detail: components["schemas"]["EventDetail"];
+        };
+        /** @description A small object whose keys depend on the type. Never a secret. */
+        EventDetail: {
+            [key: string]: unknown;
+        };
+        AuditPage: {
+            /** @description The cursor of the next page; null on the last. */
+            next: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
+        MyEvent: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: date-time
+             * @description UTC
+             */
+            time: string;
+            type: string;
+            ip: string;
+            /** @description A label made from the user agent: "Firefox on Linux"; empty when unknown. */
+            device: string;
+            detail: components["schemas"]["EventDetail"];
+        };
+        MyEventPage: {
+            next: string | null;
+            results: components["schemas"]["MyEvent"][];
+        };
         SocialAuthURL: {
             authorization_url: string;
         };
@@ -995,6 +1091,20 @@ export interface components {
         };
     };
     responses: {
+        /** @description The cursor is not one this server made (DRF's CursorPagination). */
+        InvalidCursor: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Invalid cursor"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorDetail"];
+            };
+        };
         /** @description Sessions, newest first. */
         Sessions: {
             headers: {
@@ -1171,6 +1281,13 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The `next` of the previous page; absent for the first page. */
+        Cursor: string;
+        /**
+         * @description Page size, default 50, at most 200 (a larger one is 200, one that is not a positive integer the default).
+         * @example 50
+         */
+        Limit: string;
         /**
          * @description The user's id. A non-numeric id is a 404, as in Djoser.
          * @example 1
@@ -1223,6 +1340,11 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type SchemaAuditEvent = components['schemas']['AuditEvent'];
+export type SchemaEventDetail = components['schemas']['EventDetail'];
+export type SchemaAuditPage = components['schemas']['AuditPage'];
+export type SchemaMyEvent = components['schemas']['MyEvent'];
+export type SchemaMyEventPage = components['schemas']['MyEventPage'];
 export type SchemaSocialAuthUrl = components['schemas']['SocialAuthURL'];
 export type SchemaSocialLoginRequest = components['schemas']['SocialLoginRequest'];
 export type SchemaSocialLogin = components['schemas']['SocialLogin'];
@@ -1254,6 +1376,7 @@ export type SchemaRoleCreateRequest = components['schemas']['RoleCreateRequest']
 export type SchemaRoleNames = components['schemas']['RoleNames'];
 export type SchemaErrorDetail = components['schemas']['ErrorDetail'];
 export type SchemaValidationError = components['schemas']['ValidationError'];
+export type ResponseInvalidCursor = components['responses']['InvalidCursor'];
 export type ResponseSessions = components['responses']['Sessions'];
 export type ResponseEmpty = components['responses']['Empty'];
 export type ResponseJwtUnauthorized = components['responses']['JWTUnauthorized'];
@@ -1265,6 +1388,8 @@ export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseNotFound = components['responses']['NotFound'];
 export type ResponseThrottled = components['responses']['Throttled'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
+export type ParameterCursor = components['parameters']['Cursor'];
+export type ParameterLimit = components['parameters']['Limit'];
 export type ParameterUserId = components['parameters']['UserID'];
 export type RequestBodyUidToken = components['requestBodies']['UIDToken'];
 export type RequestBodyEmail = components['requestBodies']['Email'];
@@ -2470,6 +2595,132 @@ export interface operations {
             400: components["responses"]["ValidationError"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A user's id; matches events whose actor or subject is that user.
+                 * @example 12
+                 */
+                user?: string;
+                /**
+                 * @description Event types; repeat the parameter or give a comma-separated list.
+                 * @example [
+                 *       "login.failed",
+                 *       "lockout.triggered"
+                 *     ]
+                 */
+                type?: string[];
+                /**
+                 * @description Events at or after this time (RFC 3339).
+                 * @example 2026-11-30T00:00:00Z
+                 */
+                since?: string;
+                /** @description Events at or before this time (RFC 3339). */
+                until?: string;
+                /**
+                 * @description The client address.
+                 * @example 203.0.113.7
+                 */
+                ip?: string;
+                /** @description The `next` of the previous page; absent for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Page size, default 50, at most 200 (a larger one is 200, one that is not a positive integer the default).
+                 * @example 50
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "next": "MTc5NjQ2NDQwMDAwMDAwMC40Mg",
+                     *       "results": [
+                     *         {
+                     *           "id": 43,
+                     *           "time": "2026-11-30T10:00:00.123456Z",
+                     *           "type": "login.failed",
+                     *           "actor": null,
+                     *           "subject": 12,
+                     *           "ip": "203.0.113.7",
+                     *           "user_agent": "Mozilla/5.0",
+                     *           "request_id": "3f2a9c0d1e4b5a6978c0d1e2",
+                     *           "detail": {
+                     *             "method": "token",
+                     *             "reason": "bad_credentials"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["InvalidCursor"];
+        };
+    };
+    listMyEvents: {
+        parameters: {
+            query?: {
+                /** @description The `next` of the previous page; absent for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Page size, default 50, at most 200 (a larger one is 200, one that is not a positive integer the default).
+                 * @example 50
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of my events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "next": null,
+                     *       "results": [
+                     *         {
+                     *           "id": 41,
+                     *           "time": "2026-11-30T10:00:00Z",
+                     *           "type": "login.succeeded",
+                     *           "ip": "203.0.113.7",
+                     *           "device": "Firefox on Linux",
+                     *           "detail": {
+                     *             "method": "token",
+                     *             "label": "laptop"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyEventPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["InvalidCursor"];
         };
     };
 }
