@@ -46,7 +46,7 @@ func (*ActivateUserUnsupportedMediaType) activateUserRes() {}
 // Ref: #/components/schemas/AuditEvent
 type AuditEvent struct {
 	ID int64 `json:"id"`
-	// UTC.
+	// UTC, to the microsecond.
 	Time time.Time `json:"time"`
 	// The event type (README, "Security events").
 	Type string `json:"type"`
@@ -704,7 +704,7 @@ func (*LogoutAllNoContent) logoutAllRes() {}
 // Ref: #/components/schemas/MyEvent
 type MyEvent struct {
 	ID int64 `json:"id"`
-	// UTC.
+	// UTC, to the microsecond.
 	Time time.Time `json:"time"`
 	Type string    `json:"type"`
 	IP   string    `json:"ip"`

@@ -861,7 +861,7 @@ export interface components {
             id: number;
             /**
              * Format: date-time
-             * @description UTC
+             * @description UTC, to the microsecond.
              */
             time: string;
             /** @description The event type (README, "Security events"). */
@@ -896,7 +896,7 @@ export interface components {
             id: number;
             /**
              * Format: date-time
-             * @description UTC
+             * @description UTC, to the microsecond.
              */
             time: string;
             type: string;
