@@ -380,7 +380,7 @@ func (s *Service) cleanNewUsername(ctx context.Context, errs *drf.FieldErrors, n
 		name, _, ok = newUsernameField.Clean(errs, newUsernameKey, nv)
 		name = normalizeUsername(name)
 		if ok {
-			taken, err := s.db.User.Query().Where(user.Username(name)).Exist(ctx)
+			taken, err := s.db.User.Query().Where(named(name)).Exist(ctx)
 			if err != nil {
 				return "", "", fmt.Errorf("check username: %w", err)
 			}

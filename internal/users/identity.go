@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gojoser/gojoser/ent/predicate"
+
 	"github.com/gojoser/gojoser/ent"
 	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/drf"
@@ -234,4 +236,13 @@ func PrepareEmailLogin(ctx context.Context, db *ent.Client, postgres, on bool, l
 	}
 	log.Info("email is a login: addresses are unique", "keys_set", n)
 	return nil
+}
+
+// named is the lookup of a user by username. The unique index on username is partial (WHERE username
+// <> ”, so that a model without usernames can hold many users), and SQLite uses a partial index only
+// when the query itself carries the index's condition: "username = ?" alone scanned the whole table on
+// every login (2 % of a login's CPU at 10k users, growing with the table). PostgreSQL plans the
+// same query with the index either way.
+func named(name string) predicate.User {
+	return user.And(user.Username(name), user.UsernameNEQ(""))
 }

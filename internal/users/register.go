@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/gojoser/gojoser/ent"
-	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/audit"
 	"github.com/gojoser/gojoser/internal/drf"
 	"github.com/gojoser/gojoser/internal/mail"
@@ -136,7 +135,7 @@ func (s *Service) cleanRegistration(ctx context.Context, errs *drf.FieldErrors, 
 			username, _, ok = usernameField.Clean(errs, "username", in.Username)
 			username = normalizeUsername(username)
 			if ok {
-				taken, err := s.db.User.Query().Where(user.Username(username)).Exist(ctx)
+				taken, err := s.db.User.Query().Where(named(username)).Exist(ctx)
 				if err != nil {
 					return "", "", changes, fmt.Errorf("check username: %w", err)
 				}

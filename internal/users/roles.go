@@ -110,7 +110,7 @@ func (s *Service) Revoke(ctx context.Context, v *viewer.Viewer, id, roleName str
 // UserIDByUsername finds a user for the command line by what names them: the username, or the email
 // (ignoring case) of a model without usernames.
 func (s *Service) UserIDByUsername(ctx context.Context, username string) (int, error) {
-	by := user.Username(username)
+	by := named(username)
 	if profile.UsernameField == "email" {
 		by = user.EmailKey(EmailKey(username))
 	}

@@ -150,7 +150,7 @@ func (s *Service) createSocialUser(ctx context.Context, tx *ent.Tx, id SocialIde
 	}
 	name := base
 	for range 5 {
-		taken, err := tx.User.Query().Where(user.Username(name)).Exist(ctx)
+		taken, err := tx.User.Query().Where(named(name)).Exist(ctx)
 		if err != nil {
 			return nil, err
 		}

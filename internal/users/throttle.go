@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/gojoser/gojoser/ent"
-	"github.com/gojoser/gojoser/ent/user"
 	"github.com/gojoser/gojoser/internal/links"
 	"github.com/gojoser/gojoser/internal/throttle"
 )
@@ -16,7 +15,7 @@ import (
 // or not the account exists), so it is a subject too.
 func (s *Service) ThrottleSubject(ctx context.Context, username string) (throttle.Subject, error) {
 	subject := throttle.Subject{Account: username}
-	u, err := s.db.User.Query().Where(user.Username(username)).Only(ctx)
+	u, err := s.db.User.Query().Where(named(username)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return subject, nil
 	}

@@ -174,7 +174,7 @@ func (s *Service) authenticate(ctx context.Context, method, field, login, pw str
 			}
 		}()
 	}
-	by := user.Username(login)
+	by := named(login)
 	if field == "email" {
 		by = user.EmailKey(EmailKey(login))
 	}
