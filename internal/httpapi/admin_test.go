@@ -259,16 +259,7 @@ func TestAdminCreatesUser(t *testing.T) {
 // change; only its delivery is waited for).
 func TestDeactivationAcrossNodes(t *testing.T) {
 	t.Parallel()
-	var pg *apitest.DB
-	for _, db := range apitest.DBs(t) {
-		if db.Name == "postgres" {
-			pg = &db
-		}
-	}
-	if pg == nil {
-		t.Skip("needs PostgreSQL")
-	}
-	url := pg.NewURL(t)
+	url := apitest.Postgres(t).NewURL(t)
 	settings := map[string]string{"AUTH_CACHE_TTL": "1h"}
 	a := apitest.StartOn(t, url, settings, app.Options{})
 	b := apitest.StartOn(t, url, settings, app.Options{})

@@ -25,7 +25,7 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	apitest.EachDB(t, func(t *testing.T, db apitest.DB) {
 		e := apitest.NewEnv(t, db, nil)
 		f := e.NewFixture(t)
-		root, bob := atoi(t, f["root.id"]), atoi(t, f["bob.id"])
+		root, bob := mustAtoi(t, f["root.id"]), mustAtoi(t, f["bob.id"])
 		asRoot := func(method, path, body string, status int) {
 			t.Helper()
 			if got, b := e.Call(t, method, path, body, f["root.token"]); got != status {
@@ -134,13 +134,4 @@ func TestAuditEventsReachWebhooks(t *testing.T) {
 			t.Error("the retry changed the webhook-id: receivers could not dedupe")
 		}
 	})
-}
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
